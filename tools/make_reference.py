@@ -59,7 +59,9 @@ from sklearn.metrics import log_loss
 
 torch.set_default_dtype(torch.float64)
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "tests", "fixtures", "reference.json")
+OUT = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, "tests", "fixtures", "reference.json"
+)
 
 # ----------------------------------------------------------------------------------------
 # shared fixtures from semantics.md
@@ -146,7 +148,15 @@ def add(cid, loss, convention, inp, scores, labels, options, per_sample, mean, t
         assert all(isinstance(r, list) and len(r) == k for r in labs)
         assert all(0.0 <= v <= 1.0 for r in labs for v in r)
     for key in options:
-        assert key in ("pos_weight", "weight", "ignore_index", "label_smoothing", "alpha", "gamma", "sample_weight"), key
+        assert key in (
+            "pos_weight",
+            "weight",
+            "ignore_index",
+            "label_smoothing",
+            "alpha",
+            "gamma",
+            "sample_weight",
+        ), key
     ps = []
     for v in per_sample:
         if v is None:
@@ -167,16 +177,24 @@ def add(cid, loss, convention, inp, scores, labels, options, per_sample, mean, t
             opts[key] = [float(x) for x in val]
         else:
             opts[key] = float(val)
-    CASES.append({
-        "id": cid, "loss": loss, "convention": convention, "input": inp,
-        "scores": scores, "labels": labs, "options": opts,
-        "expected": {"per_sample": ps, "mean": float(mean), "sum": float(total)},
-    })
+    CASES.append(
+        {
+            "id": cid,
+            "loss": loss,
+            "convention": convention,
+            "input": inp,
+            "scores": scores,
+            "labels": labs,
+            "options": opts,
+            "expected": {"per_sample": ps, "mean": float(mean), "sum": float(total)},
+        }
+    )
     return CASES[-1]
 
 
 # ----------------------------------------------------------------------------------------
 # torch references
+
 
 def _smooth_bce(y, ls):
     return y * (1 - ls) + ls / 2 if ls else y
@@ -305,6 +323,7 @@ def torch_focal(scores, labels, inp, alpha=0.25, gamma=2.0, pos_weight=None, sam
 # ----------------------------------------------------------------------------------------
 # keras references (float64 numpy re-implementation of the Keras 3 formulas)
 
+
 def np_sigmoid(x):
     x = np.asarray(x, dtype=np.float64)
     out = np.empty_like(x)
@@ -405,6 +424,7 @@ def keras_focal(scores, labels, inp, alpha=None, gamma=2.0, sample_weight=None):
 # ----------------------------------------------------------------------------------------
 # sklearn references
 
+
 def to_probs_binary(scores, inp):
     x = T(scores)
     return (torch.sigmoid(x) if inp == "logits" else x).numpy()
@@ -424,11 +444,14 @@ def sk_bce(scores, labels, inp, sample_weight=None):
     p = to_probs_binary(scores, inp)
     y = np.asarray(labels, dtype=np.int64)
     n, k = p.shape
-    per = np.array([[log_loss([int(y[i, c])], [float(p[i, c])], labels=[0, 1]) for c in range(k)]
-                    for i in range(n)]).mean(axis=1)
+    per = np.array(
+        [[log_loss([int(y[i, c])], [float(p[i, c])], labels=[0, 1]) for c in range(k)] for i in range(n)]
+    ).mean(axis=1)
     cols_mean = [log_loss(y[:, c], p[:, c], labels=[0, 1], sample_weight=sample_weight) for c in range(k)]
-    cols_sum = [log_loss(y[:, c], p[:, c], labels=[0, 1], sample_weight=sample_weight, normalize=False)
-                for c in range(k)]
+    cols_sum = [
+        log_loss(y[:, c], p[:, c], labels=[0, 1], sample_weight=sample_weight, normalize=False)
+        for c in range(k)
+    ]
     mean, total = float(np.mean(cols_mean)), float(np.mean(cols_sum))
     # cross-check with the per-sample values
     s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
@@ -452,11 +475,19 @@ def sk_ce(scores, labels, inp, sample_weight=None):
 # ----------------------------------------------------------------------------------------
 # case builders
 
+
 def case_bce(cid, conv, inp, scores, labels, **opts):
     o = dict(opts)
     if conv == "torch":
-        res = torch_bce(scores, labels, inp, o.get("pos_weight"), o.get("weight"), o.get("label_smoothing"),
-                        o.get("sample_weight"))
+        res = torch_bce(
+            scores,
+            labels,
+            inp,
+            o.get("pos_weight"),
+            o.get("weight"),
+            o.get("label_smoothing"),
+            o.get("sample_weight"),
+        )
     elif conv == "keras":
         assert not ({"pos_weight", "weight"} & set(o))
         res = keras_bce(scores, labels, inp, o.get("label_smoothing"), o.get("sample_weight"))
@@ -469,11 +500,25 @@ def case_bce(cid, conv, inp, scores, labels, **opts):
 def case_ce(cid, conv, inp, scores, labels, **opts):
     o = dict(opts)
     if conv == "torch":
-        res = torch_ce(scores, labels, inp, o.get("weight"), o.get("ignore_index"), o.get("label_smoothing"),
-                       o.get("sample_weight"))
+        res = torch_ce(
+            scores,
+            labels,
+            inp,
+            o.get("weight"),
+            o.get("ignore_index"),
+            o.get("label_smoothing"),
+            o.get("sample_weight"),
+        )
     elif conv == "keras":
-        res = keras_ce(scores, labels, inp, o.get("weight"), o.get("ignore_index"), o.get("label_smoothing"),
-                       o.get("sample_weight"))
+        res = keras_ce(
+            scores,
+            labels,
+            inp,
+            o.get("weight"),
+            o.get("ignore_index"),
+            o.get("label_smoothing"),
+            o.get("sample_weight"),
+        )
     else:
         assert set(o) <= {"sample_weight"}
         res = sk_ce(scores, labels, inp, o.get("sample_weight"))
@@ -483,8 +528,15 @@ def case_ce(cid, conv, inp, scores, labels, **opts):
 def case_focal(cid, conv, inp, scores, labels, **opts):
     o = dict(opts)
     if conv == "torch":
-        res = torch_focal(scores, labels, inp, o.get("alpha", 0.25), o.get("gamma", 2.0), o.get("pos_weight"),
-                          o.get("sample_weight"))
+        res = torch_focal(
+            scores,
+            labels,
+            inp,
+            o.get("alpha", 0.25),
+            o.get("gamma", 2.0),
+            o.get("pos_weight"),
+            o.get("sample_weight"),
+        )
     else:
         assert conv == "keras" and "pos_weight" not in o
         res = keras_focal(scores, labels, inp, o.get("alpha"), o.get("gamma", 2.0), o.get("sample_weight"))
@@ -502,12 +554,25 @@ def main():
     torch.manual_seed(0)
     inp32 = torch.randn(3, dtype=torch.float32)
     tgt32 = torch.empty(3, dtype=torch.float32).random_(2)
-    check_list("seed0 randn(3) input", inp32.tolist(), [1.5409960746765137, -0.293428897857666, -2.1787893772125244],
-               rtol=0)
+    check_list(
+        "seed0 randn(3) input",
+        inp32.tolist(),
+        [1.5409960746765137, -0.293428897857666, -2.1787893772125244],
+        rtol=0,
+    )
     check_list("seed0 target", tgt32.tolist(), [1.0, 1.0, 1.0], rtol=0)
-    check("seed0 BCEWithLogitsLoss f32", F.binary_cross_entropy_with_logits(inp32, tgt32), 1.110217809677124, rtol=0)
-    check("seed0 BCELoss(sigmoid) f32", F.binary_cross_entropy(torch.sigmoid(inp32), tgt32), 1.110217809677124,
-          rtol=0)
+    check(
+        "seed0 BCEWithLogitsLoss f32",
+        F.binary_cross_entropy_with_logits(inp32, tgt32),
+        1.110217809677124,
+        rtol=0,
+    )
+    check(
+        "seed0 BCELoss(sigmoid) f32",
+        F.binary_cross_entropy(torch.sigmoid(inp32), tgt32),
+        1.110217809677124,
+        rtol=0,
+    )
     seed_x = inp32.double().tolist()
     seed_y = [int(v) for v in tgt32.tolist()]
     seed_p = torch.sigmoid(T(seed_x)).tolist()
@@ -515,9 +580,18 @@ def main():
     torch.manual_seed(0)
     x32 = torch.randn(3, 2, dtype=torch.float32)
     y32 = torch.rand(3, 2, dtype=torch.float32)
-    check("seed0 (3,2) BCEWithLogits f32", F.binary_cross_entropy_with_logits(x32, y32), 1.0274699926376343, rtol=0)
-    check("seed0 (3,2) BCELoss(sigmoid) f32", F.binary_cross_entropy(torch.sigmoid(x32), y32), 1.0274699926376343,
-          rtol=1e-7)
+    check(
+        "seed0 (3,2) BCEWithLogits f32",
+        F.binary_cross_entropy_with_logits(x32, y32),
+        1.0274699926376343,
+        rtol=0,
+    )
+    check(
+        "seed0 (3,2) BCELoss(sigmoid) f32",
+        F.binary_cross_entropy(torch.sigmoid(x32), y32),
+        1.0274699926376343,
+        rtol=1e-7,
+    )
     seed2_x, seed2_y = x32.double().tolist(), y32.double().tolist()
     seed2_p = torch.sigmoid(T(seed2_x)).tolist()
 
@@ -529,41 +603,70 @@ def main():
     seed5_x, seed5_t = x5.double().tolist(), t5.tolist()
 
     # ---------------- derived fixtures ----------------
-    PB = torch.sigmoid(T(XB)).tolist()               # probabilities for XB
-    PC = torch.softmax(T(XC), dim=1).tolist()         # probabilities for XC
-    LPC = torch.log_softmax(T(XC), dim=1).tolist()    # log-probabilities for XC
+    PB = torch.sigmoid(T(XB)).tolist()  # probabilities for XB
+    PC = torch.softmax(T(XC), dim=1).tolist()  # probabilities for XC
+    LPC = torch.log_softmax(T(XC), dim=1).tolist()  # log-probabilities for XC
     ONEHOT_C = np.eye(3)[TC].tolist()
 
     # ======================= BCE / torch =======================
     c = case_bce("bce-torch-logits-xb-yb", "torch", "logits", XB, YB)
     check("torch BCEWithLogits XB,YB mean", c["expected"]["mean"], 0.9054543095954756)
-    check_list("torch MultiLabelSoftMarginLoss XB,YB none", c["expected"]["per_sample"],
-               [0.3199959694911856, 1.4909126496997651], rtol=1e-14)
+    check_list(
+        "torch MultiLabelSoftMarginLoss XB,YB none",
+        c["expected"]["per_sample"],
+        [0.3199959694911856, 1.4909126496997651],
+        rtol=1e-14,
+    )
     mlsm = F.multilabel_soft_margin_loss(T(XB), T(YB))
     check("torch MultiLabelSoftMarginLoss XB,YB mean", mlsm, 0.9054543095954753, rtol=1e-14)
     c = case_bce("bce-torch-probs-xb-yb", "torch", "probs", PB, YB)
     assert close(c["expected"]["mean"], 0.9054543095954756, rtol=1e-12)
-    c = case_bce("bce-torch-logits-xb-yb-pw-w", "torch", "logits", XB, YB, pos_weight=[2.0, 3.0, 0.5],
-                 weight=[1.0, 2.0, 0.0])
+    c = case_bce(
+        "bce-torch-logits-xb-yb-pw-w",
+        "torch",
+        "logits",
+        XB,
+        YB,
+        pos_weight=[2.0, 3.0, 0.5],
+        weight=[1.0, 2.0, 0.0],
+    )
     check("torch BCEWithLogits XB,YB pw=[2,3,.5] w=[1,2,0] mean", c["expected"]["mean"], 1.2317657253706342)
     # manual formula cross-check of the elementwise values
     xb, yb = T(XB), T(YB)
     pw, ww = T([2.0, 3.0, 0.5]), T([1.0, 2.0, 0.0])
     manual = -ww * (pw * yb * F.logsigmoid(xb) + (1 - yb) * F.logsigmoid(-xb))
-    assert torch.allclose(manual, F.binary_cross_entropy_with_logits(xb, yb, weight=ww, pos_weight=pw,
-                                                                     reduction="none"), rtol=1e-14, atol=0)
+    assert torch.allclose(
+        manual,
+        F.binary_cross_entropy_with_logits(xb, yb, weight=ww, pos_weight=pw, reduction="none"),
+        rtol=1e-14,
+        atol=0,
+    )
     c = case_bce("bce-torch-logits-xb-yb-weight", "torch", "logits", XB, YB, weight=[1.0, 2.0, 0.0])
-    check("torch BCEWithLogits XB,YB w=[1,2,0] mean (= MultiLabelSoftMargin weighted)", c["expected"]["mean"],
-          0.7024781404246553)
-    check("torch MultiLabelSoftMarginLoss XB,YB w=[1,2,0]",
-          F.multilabel_soft_margin_loss(xb, yb, weight=ww), 0.7024781404246553)
+    check(
+        "torch BCEWithLogits XB,YB w=[1,2,0] mean (= MultiLabelSoftMargin weighted)",
+        c["expected"]["mean"],
+        0.7024781404246553,
+    )
+    check(
+        "torch MultiLabelSoftMarginLoss XB,YB w=[1,2,0]",
+        F.multilabel_soft_margin_loss(xb, yb, weight=ww),
+        0.7024781404246553,
+    )
     case_bce("bce-torch-logits-xb-yb-pw-scalar", "torch", "logits", XB, YB, pos_weight=[2.0, 2.0, 2.0])
     case_bce("bce-torch-logits-xb-yb-pw-per-output", "torch", "logits", XB, YB, pos_weight=[2.0, 3.0, 0.5])
     c = case_bce("bce-torch-probs-xb-yb-pw-per-output", "torch", "probs", PB, YB, pos_weight=[2.0, 3.0, 0.5])
-    assert close(c["expected"]["mean"],
-                 CASES[-2]["expected"]["mean"], rtol=1e-12)  # probs of the same logits: same value
-    c = case_bce("bce-torch-probs-xb-yb-pw-w", "torch", "probs", PB, YB, pos_weight=[2.0, 3.0, 0.5],
-                 weight=[1.0, 2.0, 0.0])
+    assert close(
+        c["expected"]["mean"], CASES[-2]["expected"]["mean"], rtol=1e-12
+    )  # probs of the same logits: same value
+    c = case_bce(
+        "bce-torch-probs-xb-yb-pw-w",
+        "torch",
+        "probs",
+        PB,
+        YB,
+        pos_weight=[2.0, 3.0, 0.5],
+        weight=[1.0, 2.0, 0.0],
+    )
     assert close(c["expected"]["mean"], 1.2317657253706342, rtol=1e-12)
     case_bce("bce-torch-probs-xb-yb-weight", "torch", "probs", PB, YB, weight=[0.5, 1.0, 2.0])
     # pw all ones on probs must equal BCELoss
@@ -573,19 +676,44 @@ def main():
     case_bce("bce-torch-probs-xb-yb-ls", "torch", "probs", PB, YB, label_smoothing=0.1)
     case_bce("bce-torch-logits-xb-yb-sw", "torch", "logits", XB, YB, sample_weight=[1.0, 3.0])
     case_bce("bce-torch-probs-xb-yb-sw", "torch", "probs", PB, YB, sample_weight=[1.0, 3.0])
-    case_bce("bce-torch-logits-xb-yb-pw-w-sw", "torch", "logits", XB, YB, pos_weight=[2.0, 3.0, 0.5],
-             weight=[1.0, 2.0, 0.0], sample_weight=[0.5, 2.0])
-    case_bce("bce-torch-probs-xb-yb-pw-w-sw", "torch", "probs", PB, YB, pos_weight=[2.0, 3.0, 0.5],
-             weight=[1.0, 2.0, 0.0], sample_weight=[0.5, 2.0])
+    case_bce(
+        "bce-torch-logits-xb-yb-pw-w-sw",
+        "torch",
+        "logits",
+        XB,
+        YB,
+        pos_weight=[2.0, 3.0, 0.5],
+        weight=[1.0, 2.0, 0.0],
+        sample_weight=[0.5, 2.0],
+    )
+    case_bce(
+        "bce-torch-probs-xb-yb-pw-w-sw",
+        "torch",
+        "probs",
+        PB,
+        YB,
+        pos_weight=[2.0, 3.0, 0.5],
+        weight=[1.0, 2.0, 0.0],
+        sample_weight=[0.5, 2.0],
+    )
 
     # seed examples
     c = case_bce("bce-torch-logits-seed0-binary", "torch", "logits", col(seed_x), col(seed_y))
     check("seed0 BCEWithLogits f64", c["expected"]["mean"], 1.11021779352536, rtol=1e-13)
-    check_list("seed0 BCEWithLogits per element", c["expected"]["per_sample"], [0.19405879, 0.85058582, 2.28600883],
-               rtol=0, atol=5e-8)  # documented to 8 digits, from float32
-    check_list("seed0 BCEWithLogits per element f32",
-               F.binary_cross_entropy_with_logits(inp32, tgt32, reduction="none").tolist(),
-               [0.19405879, 0.85058582, 2.28600883], rtol=0, atol=1e-8)
+    check_list(
+        "seed0 BCEWithLogits per element",
+        c["expected"]["per_sample"],
+        [0.19405879, 0.85058582, 2.28600883],
+        rtol=0,
+        atol=5e-8,
+    )  # documented to 8 digits, from float32
+    check_list(
+        "seed0 BCEWithLogits per element f32",
+        F.binary_cross_entropy_with_logits(inp32, tgt32, reduction="none").tolist(),
+        [0.19405879, 0.85058582, 2.28600883],
+        rtol=0,
+        atol=1e-8,
+    )
     c = case_bce("bce-torch-probs-seed0-binary", "torch", "probs", col(seed_p), col(seed_y))
     check("seed0 BCELoss(sigmoid) f64", c["expected"]["mean"], 1.11021779352536, rtol=1e-13)
     c = case_bce("bce-torch-logits-seed0-soft", "torch", "logits", seed2_x, seed2_y)
@@ -601,7 +729,11 @@ def main():
     check("torch BCEWithLogits x=1000,y=0", ps[0], 1000.0)
     check("torch BCEWithLogits x=-1000,y=1", ps[1], 1000.0)
     check("torch BCEWithLogits x=40,y=1", ps[2], 4.248354255291589e-18)
-    check("torch BCELoss(sigmoid(1000)),y=0", F.binary_cross_entropy(torch.sigmoid(T([1000.0])), T([0.0])), 100.0)
+    check(
+        "torch BCELoss(sigmoid(1000)),y=0",
+        F.binary_cross_entropy(torch.sigmoid(T([1000.0])), T([0.0])),
+        100.0,
+    )
     clamp_p = [0.0, 1.0, 1.0, 0.0, 1e-50, 0.0, 0.3, 0.9]
     clamp_y = [1, 0, 1, 0, 1, 0.5, 1, 0]
     c = case_bce("bce-torch-probs-clamp-binary", "torch", "probs", col(clamp_p), col(clamp_y))
@@ -613,15 +745,37 @@ def main():
     check("torch BCELoss p=0,y=0", ps[3], 0.0)
     check("torch BCELoss p=1e-50,y=1", ps[4], 100.0)
     check("torch BCELoss p=0,y=0.5", ps[5], 50.0)
-    case_bce("bce-torch-probs-clamp-multilabel", "torch", "probs",
-             [[0.0, 1.0, 0.5], [1.0, 0.0, 0.2], [1e-50, 1.0, 0.0]], [[1, 1, 0], [0, 0, 1], [1, 0, 0]])
-    c = case_bce("bce-torch-probs-clamp-pw", "torch", "probs", col([0.0, 1.0, 0.4, 1.0]), col([1, 0, 1, 1]),
-                 pos_weight=[3.0])
+    case_bce(
+        "bce-torch-probs-clamp-multilabel",
+        "torch",
+        "probs",
+        [[0.0, 1.0, 0.5], [1.0, 0.0, 0.2], [1e-50, 1.0, 0.0]],
+        [[1, 1, 0], [0, 0, 1], [1, 0, 0]],
+    )
+    c = case_bce(
+        "bce-torch-probs-clamp-pw",
+        "torch",
+        "probs",
+        col([0.0, 1.0, 0.4, 1.0]),
+        col([1, 0, 1, 1]),
+        pos_weight=[3.0],
+    )
     check("torch probs pos_weight p=0,y=1 pw=3 (clamped formula)", c["expected"]["per_sample"][0], 300.0)
-    case_bce("bce-torch-logits-extreme-multilabel", "torch", "logits",
-             [[1000.0, -40.0, 0.0], [-1000.0, 40.0, 35.0], [0.0, 0.0, -35.0]], [[0, 0, 1], [1, 1, 0], [0, 1, 0]])
-    case_bce("bce-torch-logits-extreme-pw", "torch", "logits", col([1000.0, -1000.0, 40.0, -40.0]),
-             col([0, 1, 1, 0]), pos_weight=[2.5])
+    case_bce(
+        "bce-torch-logits-extreme-multilabel",
+        "torch",
+        "logits",
+        [[1000.0, -40.0, 0.0], [-1000.0, 40.0, 35.0], [0.0, 0.0, -35.0]],
+        [[0, 0, 1], [1, 1, 0], [0, 1, 0]],
+    )
+    case_bce(
+        "bce-torch-logits-extreme-pw",
+        "torch",
+        "logits",
+        col([1000.0, -1000.0, 40.0, -40.0]),
+        col([0, 1, 1, 0]),
+        pos_weight=[2.5],
+    )
 
     # small binary / multilabel / soft
     bx = [0.3, -1.2, 2.5, 0.0, -0.7]
@@ -632,18 +786,47 @@ def main():
     case_bce("bce-torch-logits-binary-pw", "torch", "logits", col(bx), col(by), pos_weight=[3.0])
     case_bce("bce-torch-probs-binary-pw", "torch", "probs", col(bp), col(by), pos_weight=[3.0])
     case_bce("bce-torch-logits-binary-weight", "torch", "logits", col(bx), col(by), weight=[0.5])
-    case_bce("bce-torch-logits-binary-sw", "torch", "logits", col(bx), col(by), sample_weight=[1.0, 2.0, 0.5, 0.0, 3.0])
-    case_bce("bce-torch-probs-binary-sw", "torch", "probs", col(bp), col(by), sample_weight=[1.0, 2.0, 0.5, 0.0, 3.0])
+    case_bce(
+        "bce-torch-logits-binary-sw",
+        "torch",
+        "logits",
+        col(bx),
+        col(by),
+        sample_weight=[1.0, 2.0, 0.5, 0.0, 3.0],
+    )
+    case_bce(
+        "bce-torch-probs-binary-sw",
+        "torch",
+        "probs",
+        col(bp),
+        col(by),
+        sample_weight=[1.0, 2.0, 0.5, 0.0, 3.0],
+    )
     case_bce("bce-torch-logits-binary-ls", "torch", "logits", col(bx), col(by), label_smoothing=0.1)
-    case_bce("bce-torch-logits-binary-pw-ls-sw", "torch", "logits", col(bx), col(by), pos_weight=[2.0],
-             label_smoothing=0.2, sample_weight=[1.0, 2.0, 3.0, 4.0, 5.0])
+    case_bce(
+        "bce-torch-logits-binary-pw-ls-sw",
+        "torch",
+        "logits",
+        col(bx),
+        col(by),
+        pos_weight=[2.0],
+        label_smoothing=0.2,
+        sample_weight=[1.0, 2.0, 3.0, 4.0, 5.0],
+    )
     soft_x = rng.normal(0, 2, size=(6, 3)).tolist()
     soft_y = rng.uniform(0, 1, size=(6, 3)).tolist()
     soft_p = rng.uniform(0.01, 0.99, size=(6, 3)).tolist()
     case_bce("bce-torch-logits-soft", "torch", "logits", soft_x, soft_y)
     case_bce("bce-torch-probs-soft", "torch", "probs", soft_p, soft_y)
-    case_bce("bce-torch-logits-soft-pw-w", "torch", "logits", soft_x, soft_y, pos_weight=[1.5, 0.5, 4.0],
-             weight=[2.0, 1.0, 0.25])
+    case_bce(
+        "bce-torch-logits-soft-pw-w",
+        "torch",
+        "logits",
+        soft_x,
+        soft_y,
+        pos_weight=[1.5, 0.5, 4.0],
+        weight=[2.0, 1.0, 0.25],
+    )
     case_bce("bce-torch-probs-soft-pw", "torch", "probs", soft_p, soft_y, pos_weight=[1.5, 0.5, 4.0])
 
     # n=200 random
@@ -655,15 +838,34 @@ def main():
     rsw = rng.uniform(0.1, 3.0, size=200)
     case_bce("bce-torch-logits-binary-random200", "torch", "logits", rx1, ry1.tolist())
     case_bce("bce-torch-probs-multilabel-random200", "torch", "probs", rp3, ry3.tolist())
-    case_bce("bce-torch-logits-multilabel-random200-pw-w-sw", "torch", "logits", rx3, ry3.tolist(),
-             pos_weight=[0.5, 2.0, 3.0], weight=[1.0, 0.5, 2.0], sample_weight=rsw.tolist())
+    case_bce(
+        "bce-torch-logits-multilabel-random200-pw-w-sw",
+        "torch",
+        "logits",
+        rx3,
+        ry3.tolist(),
+        pos_weight=[0.5, 2.0, 3.0],
+        weight=[1.0, 0.5, 2.0],
+        sample_weight=rsw.tolist(),
+    )
 
     # ======================= BCE / keras =======================
     c = case_bce("bce-keras-logits-xb-yb", "keras", "logits", XB, YB)
-    check("keras BCE XB,YB from_logits mean (f64 formula)", c["expected"]["mean"], 0.9054543095954753, rtol=1e-14)
-    check_list("keras BCE XB,YB none (f32 run)", c["expected"]["per_sample"], [0.31999597, 1.49091256], rtol=1e-7)
-    check_list("keras BCE XB,YB none = torch MultiLabelSoftMargin none", c["expected"]["per_sample"],
-               [0.3199959694911856, 1.4909126496997651], rtol=1e-14)
+    check(
+        "keras BCE XB,YB from_logits mean (f64 formula)",
+        c["expected"]["mean"],
+        0.9054543095954753,
+        rtol=1e-14,
+    )
+    check_list(
+        "keras BCE XB,YB none (f32 run)", c["expected"]["per_sample"], [0.31999597, 1.49091256], rtol=1e-7
+    )
+    check_list(
+        "keras BCE XB,YB none = torch MultiLabelSoftMargin none",
+        c["expected"]["per_sample"],
+        [0.3199959694911856, 1.4909126496997651],
+        rtol=1e-14,
+    )
     case_bce("bce-keras-probs-xb-yb", "keras", "probs", PB, YB)
     c = case_bce("bce-keras-logits-xb-yb-sw", "keras", "logits", XB, YB, sample_weight=[1.0, 3.0])
     check("keras BCE XB,YB sw=[1,3] sum_over_batch_size", c["expected"]["mean"], 2.3963669592952406)
@@ -677,34 +879,71 @@ def main():
     check("keras BCE p=1,y=1 (f64 formula)", ps[2], 1.0000000494736474e-07)
     check("keras BCE p=0,y=0.5 (f64 formula)", ps[5], 8.059047875479163)
     check("keras BCE p=0,y=1 vs f32 run", ps[0], 16.11809539794922, rtol=1e-7)
-    case_bce("bce-keras-probs-clamp-multilabel", "keras", "probs",
-             [[0.0, 1.0, 0.5], [1.0, 0.0, 0.2], [1e-50, 1.0, 0.0]], [[1, 1, 0], [0, 0, 1], [1, 0, 0]])
+    case_bce(
+        "bce-keras-probs-clamp-multilabel",
+        "keras",
+        "probs",
+        [[0.0, 1.0, 0.5], [1.0, 0.0, 0.2], [1e-50, 1.0, 0.0]],
+        [[1, 1, 0], [0, 0, 1], [1, 0, 0]],
+    )
     c = case_bce("bce-keras-logits-extreme-binary", "keras", "logits", col(ext_x), col(ext_y))
     check("keras BCE from_logits x=1000,y=0 (jax/tf/torch backends)", c["expected"]["per_sample"][0], 1000.0)
     case_bce("bce-keras-logits-binary", "keras", "logits", col(bx), col(by))
     case_bce("bce-keras-probs-binary", "keras", "probs", col(bp), col(by))
     case_bce("bce-keras-probs-binary-ls", "keras", "probs", col(bp), col(by), label_smoothing=0.1)
-    case_bce("bce-keras-probs-binary-sw", "keras", "probs", col(bp), col(by), sample_weight=[1.0, 2.0, 0.5, 0.0, 3.0])
+    case_bce(
+        "bce-keras-probs-binary-sw",
+        "keras",
+        "probs",
+        col(bp),
+        col(by),
+        sample_weight=[1.0, 2.0, 0.5, 0.0, 3.0],
+    )
     c = case_bce("bce-keras-logits-seed0-binary", "keras", "logits", col(seed_x), col(seed_y))
     assert close(c["expected"]["mean"], 1.11021779352536, rtol=1e-13)
     case_bce("bce-keras-logits-soft", "keras", "logits", soft_x, soft_y)
     case_bce("bce-keras-probs-soft", "keras", "probs", soft_p, soft_y)
-    case_bce("bce-keras-logits-soft-ls-sw", "keras", "logits", soft_x, soft_y, label_smoothing=0.3,
-             sample_weight=[1.0, 0.0, 2.0, 0.5, 1.5, 1.0])
+    case_bce(
+        "bce-keras-logits-soft-ls-sw",
+        "keras",
+        "logits",
+        soft_x,
+        soft_y,
+        label_smoothing=0.3,
+        sample_weight=[1.0, 0.0, 2.0, 0.5, 1.5, 1.0],
+    )
     case_bce("bce-keras-logits-binary-random200", "keras", "logits", rx1, ry1.tolist())
-    case_bce("bce-keras-probs-multilabel-random200-sw", "keras", "probs", rp3, ry3.tolist(), sample_weight=rsw.tolist())
+    case_bce(
+        "bce-keras-probs-multilabel-random200-sw",
+        "keras",
+        "probs",
+        rp3,
+        ry3.tolist(),
+        sample_weight=rsw.tolist(),
+    )
 
     # ======================= BCE / sklearn =======================
-    c = case_bce("bce-sklearn-probs-binary-sw", "sklearn", "probs", col([0.9, 0.2, 0.6]), col([1, 0, 1]),
-                 sample_weight=[1.0, 2.0, 3.0])
+    c = case_bce(
+        "bce-sklearn-probs-binary-sw",
+        "sklearn",
+        "probs",
+        col([0.9, 0.2, 0.6]),
+        col([1, 0, 1]),
+        sample_weight=[1.0, 2.0, 3.0],
+    )
     check("sklearn log_loss sample_weight=[1,2,3]", c["expected"]["mean"], 0.34735408159736963)
     check("sklearn log_loss sample_weight=[1,2,3] normalize=False", c["expected"]["sum"], 2.0841244895842177)
     case_bce("bce-sklearn-probs-binary-small", "sklearn", "probs", col([0.9, 0.2, 0.6]), col([1, 0, 1]))
     c = case_bce("bce-sklearn-logits-seed0-binary", "sklearn", "logits", col(seed_x), col(seed_y))
     check("seed0 sklearn log_loss(sigmoid)", c["expected"]["mean"], 1.1102177935253599)
     case_bce("bce-sklearn-probs-seed0-binary", "sklearn", "probs", col(seed_p), col(seed_y))
-    c = case_bce("bce-sklearn-probs-clamp-binary", "sklearn", "probs", col([0.0, 1.0, 1.0, 0.0, 0.3]),
-                 col([1, 0, 1, 0, 1]))
+    c = case_bce(
+        "bce-sklearn-probs-clamp-binary",
+        "sklearn",
+        "probs",
+        col([0.0, 1.0, 1.0, 0.0, 0.3]),
+        col([1, 0, 1, 0, 1]),
+    )
     ps = c["expected"]["per_sample"]
     check("sklearn log_loss p=0,y=1 f64", ps[0], 36.04365338911715)
     check("sklearn log_loss p=1,y=0 f64", ps[1], 36.04365338911715)
@@ -721,18 +960,32 @@ def main():
     case_bce("bce-sklearn-logits-xb-yb", "sklearn", "logits", XB, YB)
     case_bce("bce-sklearn-logits-xb-yb-sw", "sklearn", "logits", XB, YB, sample_weight=[1.0, 3.0])
     case_bce("bce-sklearn-probs-binary-random200", "sklearn", "probs", np_sigmoid(rx1), ry1.tolist())
-    case_bce("bce-sklearn-logits-multilabel-random200-sw", "sklearn", "logits", rx3, ry3.tolist(),
-             sample_weight=rsw.tolist())
+    case_bce(
+        "bce-sklearn-logits-multilabel-random200-sw",
+        "sklearn",
+        "logits",
+        rx3,
+        ry3.tolist(),
+        sample_weight=rsw.tolist(),
+    )
 
     # ======================= CE / torch =======================
     c = case_ce("ce-torch-logits-xc", "torch", "logits", XC, TC)
-    check_list("torch CE XC,t none", c["expected"]["per_sample"],
-               [0.41703001627783354, 0.22004952302053787, 0.18614078697315786, 1.0986122886681098], rtol=1e-14)
+    check_list(
+        "torch CE XC,t none",
+        c["expected"]["per_sample"],
+        [0.41703001627783354, 0.22004952302053787, 0.18614078697315786, 1.0986122886681098],
+        rtol=1e-14,
+    )
     check("torch CE XC,t mean", c["expected"]["mean"], 0.4804581537349098)
     c = case_ce("ce-torch-logits-xc-weight", "torch", "logits", XC, TC, weight=WC)
     check("torch CE XC,t w mean (sum w_y l / sum w_y)", c["expected"]["mean"], 0.5722589151166741)
-    check("torch CE XC,t w naive mean of weighted per-sample", np.mean(c["expected"]["per_sample"]),
-          0.786856008285427, rtol=1e-14)
+    check(
+        "torch CE XC,t w naive mean of weighted per-sample",
+        np.mean(c["expected"]["per_sample"]),
+        0.786856008285427,
+        rtol=1e-14,
+    )
     c = case_ce("ce-torch-logits-xc-ignore-m100", "torch", "logits", XC, [0, -100, 2, 1], ignore_index=-100)
     check("torch CE ignore_index=-100 t=[0,-100,2,1] mean", c["expected"]["mean"], 0.5672610306397005)
     assert c["expected"]["per_sample"][1] is None
@@ -744,46 +997,125 @@ def main():
     check("torch CE soft target y(1-e)+e/C", F.cross_entropy(T(XC), T(soft_ls)), 0.5796248204015765)
     c = case_ce("ce-torch-logits-xc-ls-weight", "torch", "logits", XC, TC, label_smoothing=0.1, weight=WC)
     check("torch CE ls=0.1 + w mean", c["expected"]["mean"], 0.6391325033158476)
-    check("torch CE ls=-0.1 silently 0", F.cross_entropy(T(XC), torch.tensor(TC), label_smoothing=-0.1),
-          0.4804581537349098)
-    case_ce("ce-torch-logits-xc-weight-ignore", "torch", "logits", XC, [0, 1, -100, 2], weight=WC, ignore_index=-100)
+    check(
+        "torch CE ls=-0.1 silently 0",
+        F.cross_entropy(T(XC), torch.tensor(TC), label_smoothing=-0.1),
+        0.4804581537349098,
+    )
+    case_ce(
+        "ce-torch-logits-xc-weight-ignore",
+        "torch",
+        "logits",
+        XC,
+        [0, 1, -100, 2],
+        weight=WC,
+        ignore_index=-100,
+    )
     case_ce("ce-torch-logits-xc-weight-ignore-1", "torch", "logits", XC, TC, weight=WC, ignore_index=1)
-    case_ce("ce-torch-logits-xc-ls-weight-ignore", "torch", "logits", XC, [0, 1, 5, 2], weight=WC, ignore_index=5,
-            label_smoothing=0.2)
+    case_ce(
+        "ce-torch-logits-xc-ls-weight-ignore",
+        "torch",
+        "logits",
+        XC,
+        [0, 1, 5, 2],
+        weight=WC,
+        ignore_index=5,
+        label_smoothing=0.2,
+    )
     c = case_ce("ce-torch-logits-xc-soft-onehot-weight", "torch", "logits", XC, ONEHOT_C, weight=WC)
     check("torch CE soft one-hot + w mean (/N)", c["expected"]["mean"], 0.786856008285427)
-    c = case_ce("ce-torch-logits-xc-soft-onehot-ls-weight", "torch", "logits", XC, ONEHOT_C, weight=WC,
-                label_smoothing=0.1)
+    c = case_ce(
+        "ce-torch-logits-xc-soft-onehot-ls-weight",
+        "torch",
+        "logits",
+        XC,
+        ONEHOT_C,
+        weight=WC,
+        label_smoothing=0.1,
+    )
     check("torch CE soft smoothed one-hot + w mean", c["expected"]["mean"], 0.8788071920592904)
     case_ce("ce-torch-logits-xc-soft-onehot", "torch", "logits", XC, ONEHOT_C)
     soft_t = rng.dirichlet([1.0, 1.0, 1.0], size=4).tolist()
     case_ce("ce-torch-logits-xc-soft", "torch", "logits", XC, soft_t)
     case_ce("ce-torch-logits-xc-soft-ls", "torch", "logits", XC, soft_t, label_smoothing=0.15)
-    case_ce("ce-torch-logits-xc-soft-weight-sw", "torch", "logits", XC, soft_t, weight=WC,
-            sample_weight=[1.0, 2.0, 0.5, 3.0])
-    c = case_ce("ce-torch-logits-extreme", "torch", "logits", [[1000.0, 0.0, -1000.0], [1000.0, 0.0, -1000.0],
-                                                            [-1000.0, 1000.0, 0.0]], [2, 0, 1])
+    case_ce(
+        "ce-torch-logits-xc-soft-weight-sw",
+        "torch",
+        "logits",
+        XC,
+        soft_t,
+        weight=WC,
+        sample_weight=[1.0, 2.0, 0.5, 3.0],
+    )
+    c = case_ce(
+        "ce-torch-logits-extreme",
+        "torch",
+        "logits",
+        [[1000.0, 0.0, -1000.0], [1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]],
+        [2, 0, 1],
+    )
     check("torch CE [[1000,0,-1000]] target 2", c["expected"]["per_sample"][0], 2000.0)
-    case_ce("ce-torch-logits-k2", "torch", "logits", [[0.3, -0.2], [1.5, 2.0], [-1.0, 0.4], [0.0, 0.0]], [0, 1, 0, 1])
-    case_ce("ce-torch-logits-k2-weight", "torch", "logits", [[0.3, -0.2], [1.5, 2.0], [-1.0, 0.4], [0.0, 0.0]],
-            [0, 1, 0, 1], weight=[1.0, 3.0])
+    case_ce(
+        "ce-torch-logits-k2",
+        "torch",
+        "logits",
+        [[0.3, -0.2], [1.5, 2.0], [-1.0, 0.4], [0.0, 0.0]],
+        [0, 1, 0, 1],
+    )
+    case_ce(
+        "ce-torch-logits-k2-weight",
+        "torch",
+        "logits",
+        [[0.3, -0.2], [1.5, 2.0], [-1.0, 0.4], [0.0, 0.0]],
+        [0, 1, 0, 1],
+        weight=[1.0, 3.0],
+    )
     c = case_ce("ce-torch-logits-seed0-k5", "torch", "logits", seed5_x, seed5_t)
     check("seed0 (3,5) CE f64", c["expected"]["mean"], 2.27294702908064, rtol=1e-13)
-    check("seed0 (3,5) NLL(log_softmax) f64",
-          F.nll_loss(F.log_softmax(T(seed5_x), dim=1), torch.tensor(seed5_t)), 2.27294702908064, rtol=1e-13)
+    check(
+        "seed0 (3,5) NLL(log_softmax) f64",
+        F.nll_loss(F.log_softmax(T(seed5_x), dim=1), torch.tensor(seed5_t)),
+        2.27294702908064,
+        rtol=1e-13,
+    )
     case_ce("ce-torch-logits-xc-sw", "torch", "logits", XC, TC, sample_weight=[1.0, 2.0, 3.0, 0.5])
-    case_ce("ce-torch-logits-xc-weight-sw", "torch", "logits", XC, TC, weight=WC, sample_weight=[1.0, 2.0, 3.0, 0.5])
-    case_ce("ce-torch-logits-xc-ignore-sw", "torch", "logits", XC, [0, -100, 2, 1], ignore_index=-100,
-            sample_weight=[1.0, 2.0, 3.0, 0.5])
-    case_ce("ce-torch-logits-xc-ls-weight-sw", "torch", "logits", XC, TC, weight=WC, label_smoothing=0.1,
-            sample_weight=[2.0, 1.0, 0.5, 1.0])
+    case_ce(
+        "ce-torch-logits-xc-weight-sw",
+        "torch",
+        "logits",
+        XC,
+        TC,
+        weight=WC,
+        sample_weight=[1.0, 2.0, 3.0, 0.5],
+    )
+    case_ce(
+        "ce-torch-logits-xc-ignore-sw",
+        "torch",
+        "logits",
+        XC,
+        [0, -100, 2, 1],
+        ignore_index=-100,
+        sample_weight=[1.0, 2.0, 3.0, 0.5],
+    )
+    case_ce(
+        "ce-torch-logits-xc-ls-weight-sw",
+        "torch",
+        "logits",
+        XC,
+        TC,
+        weight=WC,
+        label_smoothing=0.1,
+        sample_weight=[2.0, 1.0, 0.5, 1.0],
+    )
     # log_probs
     c = case_ce("ce-torch-logprobs-xc", "torch", "log_probs", LPC, TC)
     assert close(c["expected"]["mean"], 0.4804581537349098, rtol=1e-14)
     c = case_ce("ce-torch-logprobs-xc-weight", "torch", "log_probs", LPC, TC, weight=WC)
     assert close(c["expected"]["mean"], 0.5722589151166741, rtol=1e-14)
     case_ce("ce-torch-logprobs-xc-ignore-1", "torch", "log_probs", LPC, TC, ignore_index=1)
-    c = case_ce("ce-torch-logprobs-xc-ls-weight", "torch", "log_probs", LPC, TC, weight=WC, label_smoothing=0.1)
+    c = case_ce(
+        "ce-torch-logprobs-xc-ls-weight", "torch", "log_probs", LPC, TC, weight=WC, label_smoothing=0.1
+    )
     assert close(c["expected"]["mean"], 0.6391325033158476, rtol=1e-13)
     case_ce("ce-torch-logprobs-xc-soft", "torch", "log_probs", LPC, soft_t)
     case_ce("ce-torch-logprobs-xc-sw", "torch", "log_probs", LPC, TC, sample_weight=[1.0, 2.0, 3.0, 0.5])
@@ -797,8 +1129,13 @@ def main():
     c = case_ce("ce-torch-probs-xc-soft-onehot-weight", "torch", "probs", PC, ONEHOT_C, weight=WC)
     assert close(c["expected"]["mean"], 0.786856008285427, rtol=1e-14)
     case_ce("ce-torch-probs-xc-soft-ls-weight", "torch", "probs", PC, soft_t, weight=WC, label_smoothing=0.1)
-    case_ce("ce-torch-probs-zero-nontarget", "torch", "probs", [[0.0, 0.25, 0.75], [0.5, 0.5, 0.0], [0.2, 0.0, 0.8]],
-            [2, 0, 2])
+    case_ce(
+        "ce-torch-probs-zero-nontarget",
+        "torch",
+        "probs",
+        [[0.0, 0.25, 0.75], [0.5, 0.5, 0.0], [0.2, 0.0, 0.8]],
+        [2, 0, 2],
+    )
     case_ce("ce-torch-probs-xc-sw", "torch", "probs", PC, TC, sample_weight=[1.0, 2.0, 3.0, 0.5])
     # k=5 random n=200
     rx5 = rng.normal(0, 2, size=(200, 5))
@@ -806,14 +1143,29 @@ def main():
     rp5 = torch.softmax(T(rng.normal(0, 1.5, size=(200, 5))), dim=1).numpy()
     w5 = [1.0, 0.5, 2.0, 1.5, 0.25]
     case_ce("ce-torch-logits-k5-random200", "torch", "logits", rx5, rt5.tolist())
-    case_ce("ce-torch-logits-k5-random200-weight-ls-sw", "torch", "logits", rx5, rt5.tolist(), weight=w5,
-            label_smoothing=0.1, sample_weight=rsw.tolist())
+    case_ce(
+        "ce-torch-logits-k5-random200-weight-ls-sw",
+        "torch",
+        "logits",
+        rx5,
+        rt5.tolist(),
+        weight=w5,
+        label_smoothing=0.1,
+        sample_weight=rsw.tolist(),
+    )
     case_ce("ce-torch-probs-k5-random200-weight", "torch", "probs", rp5, rt5.tolist(), weight=w5)
     case_ce("ce-torch-logprobs-k5-random200", "torch", "log_probs", np.log(rp5), rt5.tolist())
     rt5i = rt5.copy()
     rt5i[::7] = -100
-    case_ce("ce-torch-logits-k5-random200-ignore", "torch", "logits", rx5, rt5i.tolist(), ignore_index=-100,
-            weight=w5)
+    case_ce(
+        "ce-torch-logits-k5-random200-ignore",
+        "torch",
+        "logits",
+        rx5,
+        rt5i.tolist(),
+        ignore_index=-100,
+        weight=w5,
+    )
     # small k=5 fixtures
     x5s = [[1.0, 0.5, -0.5, 2.0, 0.0], [0.1, 0.2, 0.3, 0.4, 0.5], [-2.0, 3.0, 0.0, 1.0, -1.0]]
     case_ce("ce-torch-logits-k5-small", "torch", "logits", x5s, [3, 4, 1])
@@ -827,13 +1179,27 @@ def main():
     check("keras CCE ls=0.1 (= torch CE ls=0.1)", c["expected"]["mean"], 0.5796248204015765, rtol=1e-14)
     check("keras CCE ls=0.1 (f32 run)", c["expected"]["mean"], 0.57962483, rtol=1e-7)
     c = case_ce("ce-keras-logits-xc-weight", "keras", "logits", XC, TC, weight=WC)
-    check("keras SCCE sw=w[t] sum_over_batch_size (f64)", c["expected"]["mean"], 0.786856008285427, rtol=1e-14)
-    check("keras SCCE sw=w[t] sum_over_batch_size (f32 run)", c["expected"]["mean"], 0.7868559956550598, rtol=1e-7)
-    check("keras SCCE sw=w[t] mean_with_sample_weight", c["expected"]["sum"] / sum(WC[t] for t in TC),
-          0.5722589151166741, rtol=1e-14)
+    check(
+        "keras SCCE sw=w[t] sum_over_batch_size (f64)", c["expected"]["mean"], 0.786856008285427, rtol=1e-14
+    )
+    check(
+        "keras SCCE sw=w[t] sum_over_batch_size (f32 run)",
+        c["expected"]["mean"],
+        0.7868559956550598,
+        rtol=1e-7,
+    )
+    check(
+        "keras SCCE sw=w[t] mean_with_sample_weight",
+        c["expected"]["sum"] / sum(WC[t] for t in TC),
+        0.5722589151166741,
+        rtol=1e-14,
+    )
     c = case_ce("ce-keras-logits-xc-ls-weight", "keras", "logits", XC, TC, weight=WC, label_smoothing=0.1)
-    check("keras CCE ls=0.1 sw=w[t] mean_with_sample_weight", c["expected"]["sum"] / sum(WC[t] for t in TC),
-          0.6552892181469773)
+    check(
+        "keras CCE ls=0.1 sw=w[t] mean_with_sample_weight",
+        c["expected"]["sum"] / sum(WC[t] for t in TC),
+        0.6552892181469773,
+    )
     c = case_ce("ce-keras-logits-xc-ignore-1", "keras", "logits", XC, TC, ignore_index=1)
     check("keras SCCE ignore_class=1 (= torch ignore_index=1)", c["expected"]["mean"], 0.3015854016254957)
     case_ce("ce-keras-logits-xc-ignore-m100", "keras", "logits", XC, [0, -100, 2, 1], ignore_index=-100)
@@ -841,9 +1207,19 @@ def main():
     case_ce("ce-keras-logits-xc-sw", "keras", "logits", XC, TC, sample_weight=[1.0, 2.0, 3.0, 0.5])
     unnorm = [[0.5, 0.3, 0.1], [0.2, 0.2, 0.2], [0.1, 0.6, 0.6], [0.7, 0.1, 0.1]]
     c = case_ce("ce-keras-probs-unnormalised", "keras", "probs", unnorm, [0, 1, 2, 0])
-    check("keras CCE p=[.5,.3,.1] y=e0 (renormalised)", c["expected"]["per_sample"][0], 0.587786664902119, rtol=1e-14)
-    c = case_ce("ce-keras-probs-zero-target", "keras", "probs", [[0.0, 0.5, 0.5], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0]],
-                [0, 2, 0])
+    check(
+        "keras CCE p=[.5,.3,.1] y=e0 (renormalised)",
+        c["expected"]["per_sample"][0],
+        0.587786664902119,
+        rtol=1e-14,
+    )
+    c = case_ce(
+        "ce-keras-probs-zero-target",
+        "keras",
+        "probs",
+        [[0.0, 0.5, 0.5], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0]],
+        [0, 2, 0],
+    )
     check("keras CCE true-class p=0", c["expected"]["per_sample"][0], 16.118095, rtol=0, atol=1e-6)
     case_ce("ce-keras-probs-xc", "keras", "probs", PC, TC)
     case_ce("ce-keras-probs-xc-ls", "keras", "probs", PC, TC, label_smoothing=0.1)
@@ -851,12 +1227,30 @@ def main():
     case_ce("ce-keras-probs-xc-ignore-1", "keras", "probs", PC, TC, ignore_index=1)
     case_ce("ce-keras-logits-xc-soft", "keras", "logits", XC, soft_t)
     case_ce("ce-keras-probs-xc-soft", "keras", "probs", PC, soft_t)
-    case_ce("ce-keras-logits-xc-soft-ls-sw", "keras", "logits", XC, soft_t, label_smoothing=0.2,
-            sample_weight=[1.0, 2.0, 0.5, 3.0])
-    c = case_ce("ce-keras-logits-extreme", "keras", "logits", [[1000.0, 0.0, -1000.0], [1000.0, 0.0, -1000.0],
-                                                            [-1000.0, 1000.0, 0.0]], [2, 0, 1])
+    case_ce(
+        "ce-keras-logits-xc-soft-ls-sw",
+        "keras",
+        "logits",
+        XC,
+        soft_t,
+        label_smoothing=0.2,
+        sample_weight=[1.0, 2.0, 0.5, 3.0],
+    )
+    c = case_ce(
+        "ce-keras-logits-extreme",
+        "keras",
+        "logits",
+        [[1000.0, 0.0, -1000.0], [1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]],
+        [2, 0, 1],
+    )
     assert c["expected"]["per_sample"][0] == 2000.0
-    case_ce("ce-keras-logits-k2", "keras", "logits", [[0.3, -0.2], [1.5, 2.0], [-1.0, 0.4], [0.0, 0.0]], [0, 1, 0, 1])
+    case_ce(
+        "ce-keras-logits-k2",
+        "keras",
+        "logits",
+        [[0.3, -0.2], [1.5, 2.0], [-1.0, 0.4], [0.0, 0.0]],
+        [0, 1, 0, 1],
+    )
     case_ce("ce-keras-logits-k5-random200", "keras", "logits", rx5, rt5.tolist())
     case_ce("ce-keras-probs-k5-random200-sw", "keras", "probs", rp5, rt5.tolist(), sample_weight=rsw.tolist())
 
@@ -864,37 +1258,78 @@ def main():
     c = case_ce("ce-sklearn-probs-xc", "sklearn", "probs", PC, TC)
     check("sklearn log_loss(t, softmax(XC))", c["expected"]["mean"], 0.4804581537349098, rtol=1e-14)
     case_ce("ce-sklearn-logits-xc", "sklearn", "logits", XC, TC)
-    c = case_ce("ce-sklearn-logits-xc-sw-classweight", "sklearn", "logits", XC, TC,
-                sample_weight=[WC[t] for t in TC])
-    check("sklearn log_loss(t, softmax(XC), sample_weight=w[y])", c["expected"]["mean"], 0.5722589151166741,
-          rtol=1e-14)
-    c = case_ce("ce-sklearn-probs-k2-spam-ham", "sklearn", "probs", [[0.1, 0.9], [0.9, 0.1], [0.8, 0.2], [0.35, 0.65]],
-                [1, 0, 0, 1])
+    c = case_ce(
+        "ce-sklearn-logits-xc-sw-classweight", "sklearn", "logits", XC, TC, sample_weight=[WC[t] for t in TC]
+    )
+    check(
+        "sklearn log_loss(t, softmax(XC), sample_weight=w[y])",
+        c["expected"]["mean"],
+        0.5722589151166741,
+        rtol=1e-14,
+    )
+    c = case_ce(
+        "ce-sklearn-probs-k2-spam-ham",
+        "sklearn",
+        "probs",
+        [[0.1, 0.9], [0.9, 0.1], [0.8, 0.2], [0.35, 0.65]],
+        [1, 0, 0, 1],
+    )
     check("sklearn log_loss spam/ham (columns ham,spam)", c["expected"]["mean"], 0.21616187468057912)
-    check("sklearn log_loss strings", log_loss(["spam", "ham", "ham", "spam"],
-                                              [[.1, .9], [.9, .1], [.8, .2], [.35, .65]]), 0.21616187468057912)
-    c = case_ce("ce-sklearn-probs-zero-target", "sklearn", "probs", [[0.0, 0.5, 0.5], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0]],
-                [0, 2, 0])
+    check(
+        "sklearn log_loss strings",
+        log_loss(["spam", "ham", "ham", "spam"], [[0.1, 0.9], [0.9, 0.1], [0.8, 0.2], [0.35, 0.65]]),
+        0.21616187468057912,
+    )
+    c = case_ce(
+        "ce-sklearn-probs-zero-target",
+        "sklearn",
+        "probs",
+        [[0.0, 0.5, 0.5], [0.2, 0.3, 0.5], [1.0, 0.0, 0.0]],
+        [0, 2, 0],
+    )
     check("sklearn log_loss true-class p=0", c["expected"]["per_sample"][0], 36.04365338911715)
     c = case_ce("ce-sklearn-logits-seed0-k5", "sklearn", "logits", seed5_x, seed5_t)
     check("seed0 (3,5) sklearn log_loss(softmax)", c["expected"]["mean"], 2.27294702908064, rtol=1e-13)
-    case_ce("ce-sklearn-logits-extreme", "sklearn", "logits", [[1000.0, 0.0, -1000.0], [1000.0, 0.0, -1000.0],
-                                                             [-1000.0, 1000.0, 0.0]], [2, 0, 1])
-    case_ce("ce-sklearn-probs-k5-random200-sw", "sklearn", "probs", rp5, rt5.tolist(), sample_weight=rsw.tolist())
+    case_ce(
+        "ce-sklearn-logits-extreme",
+        "sklearn",
+        "logits",
+        [[1000.0, 0.0, -1000.0], [1000.0, 0.0, -1000.0], [-1000.0, 1000.0, 0.0]],
+        [2, 0, 1],
+    )
+    case_ce(
+        "ce-sklearn-probs-k5-random200-sw", "sklearn", "probs", rp5, rt5.tolist(), sample_weight=rsw.tolist()
+    )
     case_ce("ce-sklearn-logits-k5-random200", "sklearn", "logits", rx5, rt5.tolist())
 
     # ======================= focal / torch =======================
     c = case_focal("focal-torch-logits-xb-yb-default", "torch", "logits", XB, YB)
     el = torch_focal_elements(XB, YB, "logits")
-    check_list("torchvision focal default elementwise XB,YB", el.flatten().tolist(),
-               [0.030303125231616646, 0.016993543131350493, 2.7320831124249216e-05, 0.8529542367143825,
-                0.03635118441283319, 0.41251954485535225], rtol=1e-13)
+    check_list(
+        "torchvision focal default elementwise XB,YB",
+        el.flatten().tolist(),
+        [
+            0.030303125231616646,
+            0.016993543131350493,
+            2.7320831124249216e-05,
+            0.8529542367143825,
+            0.03635118441283319,
+            0.41251954485535225,
+        ],
+        rtol=1e-13,
+    )
     check("torchvision focal default mean XB,YB", c["expected"]["mean"], 0.22485815919610988, rtol=1e-14)
     c = case_focal("focal-torch-logits-xb-yb-alpha-off", "torch", "logits", XB, YB, alpha=-1.0)
     check("torchvision focal alpha=-1 mean XB,YB", c["expected"]["mean"], 0.5127891790752249, rtol=1e-14)
-    c = case_focal("focal-torch-logits-xb-yb-gamma0-alpha-off", "torch", "logits", XB, YB, alpha=-1.0, gamma=0.0)
-    check("torchvision focal gamma=0 alpha=-1 == BCEWithLogits mean", c["expected"]["mean"], 0.9054543095954756,
-          rtol=1e-14)
+    c = case_focal(
+        "focal-torch-logits-xb-yb-gamma0-alpha-off", "torch", "logits", XB, YB, alpha=-1.0, gamma=0.0
+    )
+    check(
+        "torchvision focal gamma=0 alpha=-1 == BCEWithLogits mean",
+        c["expected"]["mean"],
+        0.9054543095954756,
+        rtol=1e-14,
+    )
     assert c["expected"]["per_sample"] == CASES[0]["expected"]["per_sample"]
     case_focal("focal-torch-logits-xb-yb-alpha-gamma0", "torch", "logits", XB, YB, alpha=0.25, gamma=0.0)
     case_focal("focal-torch-logits-xb-yb-a05-g1", "torch", "logits", XB, YB, alpha=0.5, gamma=1.0)
@@ -903,44 +1338,100 @@ def main():
     c = case_focal("focal-torch-probs-xb-yb-default", "torch", "probs", PB, YB)
     assert close(c["expected"]["mean"], 0.22485815919610988, rtol=1e-12)
     case_focal("focal-torch-probs-xb-yb-alpha-off", "torch", "probs", PB, YB, alpha=-1.0)
-    case_focal("focal-torch-probs-clamp", "torch", "probs", col([0.0, 1.0, 1.0, 0.0, 0.3, 0.5]), col([1, 0, 1, 0, 1, 0]))
-    c = case_focal("focal-torch-logits-extreme-binary", "torch", "logits", col([40.0, -40.0, 1000.0, -1000.0, 0.0, 40.0]),
-                   col([0, 1, 0, 1, 1, 1]))
+    case_focal(
+        "focal-torch-probs-clamp",
+        "torch",
+        "probs",
+        col([0.0, 1.0, 1.0, 0.0, 0.3, 0.5]),
+        col([1, 0, 1, 0, 1, 0]),
+    )
+    c = case_focal(
+        "focal-torch-logits-extreme-binary",
+        "torch",
+        "logits",
+        col([40.0, -40.0, 1000.0, -1000.0, 0.0, 40.0]),
+        col([0, 1, 0, 1, 1, 1]),
+    )
     check("torchvision focal x=40,y=0 (defaults)", c["expected"]["per_sample"][0], 30.0)
-    c = case_focal("focal-torch-logits-extreme-gamma0", "torch", "logits", col([40.0, -40.0]), col([0, 0]), gamma=0.0)
+    c = case_focal(
+        "focal-torch-logits-extreme-gamma0", "torch", "logits", col([40.0, -40.0]), col([0, 0]), gamma=0.0
+    )
     check("torchvision focal x=40,y=0,gamma=0", c["expected"]["per_sample"][0], 30.0)
     case_focal("focal-torch-logits-binary", "torch", "logits", col(bx), col(by))
     case_focal("focal-torch-probs-binary", "torch", "probs", col(bp), col(by))
     case_focal("focal-torch-logits-xb-yb-pw", "torch", "logits", XB, YB, pos_weight=[2.0, 3.0, 0.5])
     case_focal("focal-torch-probs-xb-yb-pw", "torch", "probs", PB, YB, pos_weight=[2.0, 3.0, 0.5], alpha=-1.0)
-    case_focal("focal-torch-logits-binary-pw", "torch", "logits", col(bx), col(by), pos_weight=[4.0], gamma=1.0)
+    case_focal(
+        "focal-torch-logits-binary-pw", "torch", "logits", col(bx), col(by), pos_weight=[4.0], gamma=1.0
+    )
     case_focal("focal-torch-logits-soft", "torch", "logits", soft_x, soft_y)
     c = case_focal("focal-torch-logits-soft-point", "torch", "logits", [[0.7]], [[0.3]], alpha=-1.0)
-    check("focal soft label x=0.7,y=0.3, alpha off (optax value)", c["expected"]["mean"], 0.28742820760888127,
-          rtol=1e-13)
+    check(
+        "focal soft label x=0.7,y=0.3, alpha off (optax value)",
+        c["expected"]["mean"],
+        0.28742820760888127,
+        rtol=1e-13,
+    )
     case_focal("focal-torch-logits-xb-yb-sw", "torch", "logits", XB, YB, sample_weight=[1.0, 3.0])
     case_focal("focal-torch-logits-multilabel-random200", "torch", "logits", rx3, ry3.tolist())
-    case_focal("focal-torch-probs-multilabel-random200-sw", "torch", "probs", rp3, ry3.tolist(), alpha=0.4, gamma=2.5,
-               sample_weight=rsw.tolist())
+    case_focal(
+        "focal-torch-probs-multilabel-random200-sw",
+        "torch",
+        "probs",
+        rp3,
+        ry3.tolist(),
+        alpha=0.4,
+        gamma=2.5,
+        sample_weight=rsw.tolist(),
+    )
 
     # ======================= focal / keras =======================
     c = case_focal("focal-keras-logits-xb-yb-default", "keras", "logits", XB, YB)
-    check("keras BinaryFocal XB,YB default (f64 formula) = torchvision alpha=-1", c["expected"]["mean"],
-          0.5127891790752249, rtol=1e-14)
+    check(
+        "keras BinaryFocal XB,YB default (f64 formula) = torchvision alpha=-1",
+        c["expected"]["mean"],
+        0.5127891790752249,
+        rtol=1e-14,
+    )
     check("keras BinaryFocal XB,YB default (f32 run)", c["expected"]["mean"], 0.5127891898, rtol=1e-7)
     c = case_focal("focal-keras-logits-xb-yb-alpha", "keras", "logits", XB, YB, alpha=0.25)
-    check("keras BinaryFocal XB,YB apply_class_balancing (= torchvision default)", c["expected"]["mean"],
-          0.22485815919610988, rtol=1e-14)
-    check("keras BinaryFocal XB,YB apply_class_balancing (f32 run)", c["expected"]["mean"], 0.2248581797, rtol=1e-7)
-    c = case_focal("focal-keras-logits-extreme-gamma0", "keras", "logits", col([40.0, -40.0]), col([0, 0]), gamma=0.0)
+    check(
+        "keras BinaryFocal XB,YB apply_class_balancing (= torchvision default)",
+        c["expected"]["mean"],
+        0.22485815919610988,
+        rtol=1e-14,
+    )
+    check(
+        "keras BinaryFocal XB,YB apply_class_balancing (f32 run)",
+        c["expected"]["mean"],
+        0.2248581797,
+        rtol=1e-7,
+    )
+    c = case_focal(
+        "focal-keras-logits-extreme-gamma0", "keras", "logits", col([40.0, -40.0]), col([0, 0]), gamma=0.0
+    )
     # semantics.md quotes 15.942384719848633, which is Keras's float32 output; the float64
     # formula (clip at 1-1e-7) gives -log(1e-7)-ish = 16.118095651484676
-    check("keras BinaryFocal x=40,y=0,gamma=0 (f64 formula; doc's 15.94 is f32)", c["expected"]["per_sample"][0],
-          16.118095651484676)
-    case_focal("focal-keras-logits-extreme-binary", "keras", "logits", col([40.0, -40.0, 1000.0, -1000.0, 0.0, 40.0]),
-               col([0, 1, 0, 1, 1, 1]))
+    check(
+        "keras BinaryFocal x=40,y=0,gamma=0 (f64 formula; doc's 15.94 is f32)",
+        c["expected"]["per_sample"][0],
+        16.118095651484676,
+    )
+    case_focal(
+        "focal-keras-logits-extreme-binary",
+        "keras",
+        "logits",
+        col([40.0, -40.0, 1000.0, -1000.0, 0.0, 40.0]),
+        col([0, 1, 0, 1, 1, 1]),
+    )
     case_focal("focal-keras-probs-xb-yb-default", "keras", "probs", PB, YB)
-    case_focal("focal-keras-probs-clamp", "keras", "probs", col([0.0, 1.0, 1.0, 0.0, 0.3, 0.5]), col([1, 0, 1, 0, 1, 0]))
+    case_focal(
+        "focal-keras-probs-clamp",
+        "keras",
+        "probs",
+        col([0.0, 1.0, 1.0, 0.0, 0.3, 0.5]),
+        col([1, 0, 1, 0, 1, 0]),
+    )
     case_focal("focal-keras-logits-binary", "keras", "logits", col(bx), col(by))
     case_focal("focal-keras-probs-binary-alpha", "keras", "probs", col(bp), col(by), alpha=0.6, gamma=1.0)
     case_focal("focal-keras-logits-xb-yb-a05-g3", "keras", "logits", XB, YB, alpha=0.5, gamma=3.0)
@@ -949,8 +1440,12 @@ def main():
     case_focal("focal-keras-logits-multilabel-random200", "keras", "logits", rx3, ry3.tolist())
 
     # ---------------- write ----------------
-    doc = {"generated_by": "tools/make_reference.py", "torch": torch.__version__, "sklearn": sklearn.__version__,
-           "cases": CASES}
+    doc = {
+        "generated_by": "tools/make_reference.py",
+        "torch": torch.__version__,
+        "sklearn": sklearn.__version__,
+        "cases": CASES,
+    }
     text = json.dumps(doc, indent=1, allow_nan=False)
     out = os.path.normpath(OUT)
     os.makedirs(os.path.dirname(out), exist_ok=True)

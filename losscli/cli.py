@@ -1,0 +1,452 @@
+"""Click wiring: options → :class:`~losscli.evaluate.Request` → renderer → stdout or ``-o``.
+
+The only place where :class:`~losscli.errors.LossInputError` becomes a user-facing
+``Error: …`` line with exit 2. NumPy and rich are imported inside the commands, so that
+``--help``, ``--version`` and shell completion start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import IO, Any
+
+import click
+
+from losscli import __version__
+from losscli.errors import LossInputError
+
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
+FORMATS = ("table", "json", "csv", "tsv", "jsonl", "markdown")
+
+
+class InputError(click.ClickException):
+    """Bad input: ``Error: …`` on stderr, exit 2 (click's default for this class is 1)."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class LossGroup(click.Group):
+    """Turns the one error type that crosses the layers into a click error, in one place."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LossInputError as e:
+            raise InputError(str(e)) from None
+
+
+class FloatList(click.ParamType):
+    """``2`` or ``1,2,0.5``: a comma list of numbers."""
+
+    name = "W[,W…]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        try:
+            vals = tuple(float(v) for v in str(value).split(","))
+        except ValueError:
+            self.fail(f"{value!r} is not a comma list of numbers", param, ctx)
+        return vals
+
+
+def _input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., Any]:
+    opts = [
+        click.option(
+            "--logits", "logits", metavar="PATH", help="Raw scores (any real number); '-' for stdin."
+        ),
+        click.option(
+            "--probs", "probs", metavar="PATH", help="Probabilities in [0, 1] (ce: rows summing to 1)."
+        ),
+        click.option(
+            "--log-probs",
+            "log_probs",
+            metavar="PATH",
+            hidden=not log_probs,
+            help="Log-probabilities (NLLLoss input).",
+        ),
+        click.option("--labels", metavar="PATH", help="Labels file (else a label column of the score file)."),
+        click.option(
+            "--label-col",
+            multiple=True,
+            metavar="NAME|INDEX",
+            help="Label column(s) in the score file: name or 1-based index, ranges 2-5, comma lists.",
+        ),
+        click.option(
+            "--score-cols", metavar="COLS", help="Score columns (default: all but labels and weights)."
+        ),
+        click.option(
+            "--sample-weight-col", metavar="COL", help="Per-sample weights: mean = Σwᵢlᵢ / Σwᵢ (keras: / N)."
+        ),
+        click.option(
+            "--classes", metavar="A,B,…", help="Class names in score-column order, for name labels."
+        ),
+        click.option(
+            "--header/--no-header", default=None, help="Force or deny a header row (default: detect)."
+        ),
+        click.option(
+            "--delimiter", metavar="CHAR", help="CSV delimiter (default: by extension, else sniffed)."
+        ),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    opts = [
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default="table",
+            envvar="LOSSCLI_FORMAT",
+            show_envvar=True,
+            show_default=True,
+            help="table for people; json (summary + per_sample), csv/tsv/jsonl (per-sample rows), markdown.",
+        ),
+        click.option("-q", "--quiet", is_flag=True, help="Print only the mean, full precision."),
+        click.option("-o", "--output", metavar="PATH", help="Write to PATH (atomically) instead of stdout."),
+        click.option("--fail-above", type=float, metavar="X", help="Exit 1 when the mean loss is above X."),
+        click.option(
+            "--top",
+            type=click.IntRange(min=0),
+            default=20,
+            show_default=True,
+            help="Table rows shown; 0 = all.",
+        ),
+        click.option(
+            "--sort",
+            type=click.Choice(["index", "loss"]),
+            default="index",
+            show_default=True,
+            help="Table row order; loss = worst first.",
+        ),
+        click.option(
+            "--per-class", is_flag=True, help="Mean loss and count per class (per output for multi-label)."
+        ),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _loss_options(f: Callable[..., Any], *, command: str) -> Callable[..., Any]:
+    sigmoid = command in ("bce", "focal", "auto")
+    softmax = command in ("ce", "auto")
+    opts = [
+        click.option(
+            "--convention",
+            type=click.Choice(["torch", "keras", "sklearn"]),
+            default="torch",
+            envvar="LOSSCLI_CONVENTION",
+            show_envvar=True,
+            show_default=True,
+            help="Whose numbers to reproduce, clipping rules included.",
+        ),
+        click.option(
+            "--threshold",
+            type=float,
+            default=0.5,
+            show_default=True,
+            hidden=not sigmoid,
+            help="Probability cut for predictions (on logits: σ(x) > T).",
+        ),
+        click.option(
+            "--pos-weight",
+            type=FloatList(),
+            hidden=command not in ("bce", "focal", "auto"),
+            help="Weight of the positive term: one value or one per output.",
+        ),
+        click.option(
+            "--weight",
+            type=FloatList(),
+            hidden=command == "focal",
+            help="Per-output (bce) or per-class (ce) weights; ce's mean divides by Σ weight of the targets.",
+        ),
+        click.option(
+            "--ignore-index", type=int, hidden=not softmax, help="ce: rows with this label count nowhere."
+        ),
+        click.option(
+            "--label-smoothing",
+            type=float,
+            default=0.0,
+            hidden=command == "focal",
+            help="ε in [0, 1]; bce targets become y(1-ε)+ε/2, ce as the convention defines it.",
+        ),
+    ]
+    if command == "focal":
+        opts += [
+            click.option("--alpha", type=float, help="α of the α-term (torch default 0.25; negative: off)."),
+            click.option(
+                "--gamma", type=float, default=2.0, show_default=True, help="Focusing exponent γ ≥ 0."
+            ),
+        ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+@click.group(cls=LossGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="losscli")
+def cli() -> None:
+    """Classification losses from files, exactly as PyTorch (or Keras, or scikit-learn) computes them.
+
+    \b
+    Examples:
+      losscli bce --logits preds.csv                 # table: per-sample losses, mean, accuracy
+      losscli ce --logits logits.npy --labels y.npy -q
+      cat preds.csv | losscli auto --logits - --format json
+      losscli bce --probs p.csv --fail-above 0.35    # exit 1 in CI when the loss regresses
+
+    Exit codes: 0 ok; 1 a check (--fail-above) failed; 2 bad usage or bad input.
+    """
+
+
+# ---------------------------------------------------------------------------------------
+# Output plumbing
+
+
+class _Destination:
+    """stdout through a spool (nothing partial is ever printed), or ``-o`` through a temp
+    file in the target's folder renamed on success (a failed run never touches the file)."""
+
+    def __init__(self, path: str | None) -> None:
+        import tempfile
+
+        self.path = path
+        self.tmp: str | None = None
+        if path and path != "-":
+            folder = os.path.dirname(os.path.abspath(path))
+            if os.path.isdir(path):
+                raise LossInputError(f"-o {path}: is a directory")
+            try:
+                fd, self.tmp = tempfile.mkstemp(prefix=".losscli-", suffix=".tmp", dir=folder)
+            except OSError as e:
+                raise LossInputError(f"-o {path}: cannot write there ({e.strerror or e})") from None
+            self.stream: IO[str] = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        else:
+            self.stream = tempfile.SpooledTemporaryFile(
+                max_size=32 << 20, mode="w+", encoding="utf-8", newline="\n"
+            )
+
+    def commit(self) -> None:
+        if self.tmp is not None:
+            assert self.path is not None
+            self.stream.close()
+            try:
+                if os.path.exists(self.path):
+                    os.chmod(self.tmp, os.stat(self.path).st_mode & 0o7777)
+                else:
+                    umask = os.umask(0)
+                    os.umask(umask)
+                    os.chmod(self.tmp, 0o666 & ~umask)
+                os.replace(self.tmp, self.path)
+            except OSError as e:
+                self.abort()
+                raise LossInputError(f"-o {self.path}: cannot write ({e.strerror or e})") from None
+            self.tmp = None
+            return
+        self.stream.seek(0)
+        out = sys.stdout
+        while True:
+            block = self.stream.read(1 << 20)
+            if not block:
+                break
+            out.write(block)
+        out.flush()
+        self.stream.close()
+
+    def abort(self) -> None:
+        try:
+            self.stream.close()
+        finally:
+            if self.tmp is not None:
+                try:
+                    os.unlink(self.tmp)
+                except OSError:
+                    pass
+                self.tmp = None
+
+
+def _run(command: str, p: dict[str, Any]) -> None:
+    """Shared body of bce / ce / focal / auto."""
+    ctx = click.get_current_context()
+    sources = [(k, p.get(k)) for k in ("logits", "probs", "log_probs")]
+    given = [(k, v) for k, v in sources if v is not None]
+    if len(given) != 1:
+        flags = "--logits, --probs" + (", --log-probs" if command in ("ce", "auto") else "")
+        raise click.UsageError(
+            f"give exactly one score source: {flags}" + (" (got several)" if given else "")
+        )
+    kind, path = given[0]
+    fmt = "quiet" if p["quiet"] else p["fmt"]
+
+    from losscli import evaluate, render
+
+    req = evaluate.Request(
+        command=command,
+        input=kind,
+        score_path=path,
+        labels_path=p.get("labels"),
+        header=p.get("header"),
+        delimiter=p.get("delimiter"),
+        score_cols=p.get("score_cols"),
+        label_cols=",".join(p["label_col"]) if p.get("label_col") else None,
+        weight_col=p.get("sample_weight_col"),
+        classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") else None,
+        convention=p["convention"],
+        pos_weight=p.get("pos_weight"),
+        weight=p.get("weight"),
+        ignore_index=p.get("ignore_index"),
+        label_smoothing=p.get("label_smoothing") or 0.0,
+        alpha=p.get("alpha"),
+        gamma=p.get("gamma") if p.get("gamma") is not None else 2.0,
+        threshold=p.get("threshold") if p.get("threshold") is not None else 0.5,
+        keep_per_sample=fmt == "json",
+        top=p["top"],
+        sort=p["sort"],
+    )
+    dest = _Destination(p.get("output"))
+    try:
+        sink = render.RowWriter(fmt, dest.stream) if fmt in ("csv", "tsv", "jsonl") else None
+        res = evaluate.evaluate(req, sink)
+        res.extra["sort"] = p["sort"]
+        if p.get("per_class"):
+            res.extra["per_class"] = True
+        if fmt == "json":
+            render.render_json(res, dest.stream)
+        elif fmt == "quiet":
+            render.render_quiet(res, dest.stream)
+        elif fmt == "markdown":
+            render.render_markdown(res, dest.stream)
+        elif fmt == "table":
+            is_tty = not p.get("output") and sys.stdout.isatty()
+            render.render_table(res, dest.stream, is_tty=is_tty)
+    except BaseException:
+        dest.abort()
+        raise
+    for w in res.warnings:
+        click.echo(f"Warning: {w}", err=True)
+    if res.summary.nonfinite and fmt != "table":
+        click.echo(
+            f"Warning: {res.summary.nonfinite} losses are infinite (a probability of exactly 0 for the "
+            "true class); they are written as null",
+            err=True,
+        )
+    dest.commit()
+    fail_above = p.get("fail_above")
+    if fail_above is not None and not (res.summary.mean <= fail_above):
+        click.echo(
+            f"losscli: mean loss {res.summary.mean!r} is above --fail-above {fail_above!r} ({res.path})",
+            err=True,
+        )
+        ctx.exit(EXIT_CHECK_FAILED)
+
+
+def _command(name: str, help_text: str, *, log_probs: bool) -> None:
+    def body(**p: Any) -> None:
+        _run(name, p)
+
+    body.__doc__ = help_text
+    f: Callable[..., Any] = body
+    f = _output_options(f)
+    f = _loss_options(f, command=name)
+    f = _input_options(f, log_probs=log_probs)
+    cli.command(name, no_args_is_help=True)(f)
+
+
+_command(
+    "bce",
+    """Sigmoid cross-entropy: binary (1 score column) or multi-label (K columns, K labels).
+
+    PyTorch's BCEWithLogitsLoss for --logits, BCELoss (log clamped at -100) for --probs.
+
+    \b
+    Examples:
+      losscli bce --logits preds.csv                  # label column found by name
+      losscli bce --probs p.npy --labels y.npy -q
+      losscli bce --logits ml.csv --label-col 4-6 --pos-weight 2 --format json
+    """,
+    log_probs=False,
+)
+_command(
+    "ce",
+    """Softmax cross-entropy over K >= 2 classes (multiclass).
+
+    PyTorch's CrossEntropyLoss for --logits, NLLLoss for --log-probs, NLLLoss(log p) for
+    --probs. Labels are class indices, class names matching the score header, or K columns
+    of (soft) targets.
+
+    \b
+    Examples:
+      losscli ce --logits logits.csv                  # header cat,dog,bird,label
+      losscli ce --logits x.npy --labels y.npy --weight 1,2,0.5 --ignore-index -100
+      losscli ce --probs p.csv --label-smoothing 0.1 --convention keras -q
+    """,
+    log_probs=True,
+)
+_command(
+    "focal",
+    """Sigmoid focal loss (torchvision's sigmoid_focal_loss), binary or multi-label.
+
+    loss = α_t·(1 - p_t)^γ·BCE, mean over all elements. --alpha defaults to 0.25
+    (negative: no α term); --gamma to 2. Under --convention keras, α applies only when given.
+
+    \b
+    Examples:
+      losscli focal --logits preds.csv
+      losscli focal --logits preds.csv --alpha -1 --gamma 0   # equals bce
+    """,
+    log_probs=False,
+)
+_command(
+    "auto",
+    """Pick binary, multi-label or multiclass from the data, say why, and compute it.
+
+    One score column: binary (bce). K >= 2 score columns and one label column of class
+    indices or names: multiclass (ce). K score columns and K label columns: multiclass when
+    every label row is one-hot, multi-label (bce) otherwise.
+
+    \b
+    Examples:
+      losscli auto --logits preds.csv
+      cat preds.jsonl | losscli auto --logits - --format json
+    """,
+    log_probs=True,
+)
+
+
+def main(argv: list[str] | None = None, prog_name: str = "losscli") -> None:
+    """Console entry point: exit codes 0/1/2, 130 on Ctrl-C, quiet on a closed pipe."""
+    try:
+        rv = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
+    except click.exceptions.Exit as e:
+        code = e.exit_code
+    except click.ClickException as e:
+        e.show()
+        code = e.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("Interrupted.", err=True)
+        code = EXIT_INTERRUPTED
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_BROKEN_PIPE
+    else:
+        code = rv if isinstance(rv, int) else EXIT_OK
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        code = EXIT_BROKEN_PIPE
+    sys.exit(code)
+
+
+def _silence_stdout() -> None:
+    # the reader went away (`| head`): point stdout at /dev/null so the interpreter's final
+    # flush does not print a BrokenPipeError of its own
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

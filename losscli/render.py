@@ -1,0 +1,341 @@
+"""Renderers: a :class:`~losscli.evaluate.Result` → text. Never computes a loss.
+
+Machine formats (json, csv, tsv, jsonl, quiet) are built with the standard library only and
+keep full precision (``repr`` of the float64); rich is imported only to draw the table.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from typing import IO, Any
+
+import numpy as np
+
+from losscli import __version__
+from losscli.evaluate import Meta, Result, RowBlock
+
+FORMATS = ("table", "json", "csv", "tsv", "jsonl", "markdown")
+MAX_SCORE_COLUMNS = 4
+JSON_EXTRAS = (
+    "ci",
+    "ci_level",
+    "bootstrap",
+    "seed",
+    "baseline",
+)  # wider inputs show the target's score instead of every column
+
+
+def full(x: float) -> str:
+    """Shortest repr that round-trips a float64 (never rounded)."""
+    return repr(float(x))
+
+
+def finite_or_none(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else float(x)
+
+
+def _num(v: float) -> str:
+    """A label value: ``1`` rather than ``1.0``; soft values in full."""
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def _class(i: int, meta: Meta) -> str:
+    if meta.classes and 0 <= i < len(meta.classes):
+        return meta.classes[i]
+    return str(int(i))
+
+
+def row_label(block: RowBlock, i: int, meta: Meta) -> str:
+    if meta.mode == "multiclass":
+        if meta.soft:
+            return _class(int(block.target[i]), meta)
+        return _class(int(block.labels[i, 0]), meta)
+    return " ".join(_num(v) for v in block.labels[i])
+
+
+def row_pred(block: RowBlock, i: int, meta: Meta) -> str:
+    if meta.mode == "multiclass":
+        return _class(int(block.pred[i]), meta)
+    return " ".join("1" if v else "0" for v in block.pred[i])
+
+
+# ---------------------------------------------------------------------------------------
+# Summary (json, markdown, table)
+
+
+def summary_dict(res: Result, with_per_sample: bool = True) -> dict[str, Any]:
+    """The ``--format json`` object: the spec's keys first, extras after."""
+    s = res.summary
+    out: dict[str, Any] = {
+        "version": __version__,
+        "loss": res.opts.loss,
+        "mode": res.mode,
+        "input": res.opts.input,
+        "convention": res.opts.convention,
+        "n": s.n,
+        "outputs": res.k,
+        "mean": finite_or_none(s.mean),
+        "sum": finite_or_none(s.sum),
+        "accuracy": s.accuracy,
+    }
+    if s.exact_match is not None:
+        out["exact_match"] = s.exact_match
+    if with_per_sample and res.per_sample is not None:
+        out["per_sample"] = [finite_or_none(v) for v in res.per_sample.tolist()]
+    out["weight_sum"] = s.weight_sum
+    out["clamped"] = s.clamped
+    out["nonfinite"] = s.nonfinite
+    if s.ignored:
+        out["ignored"] = s.ignored
+    if res.inferred:
+        out["reason"] = res.reason
+    if res.classes:
+        out["classes"] = res.classes
+    if res.opts.loss == "focal":
+        out["alpha"] = res.opts.focal_alpha()
+        out["gamma"] = res.opts.gamma
+    out["threshold"] = res.opts.threshold
+    if res.sample_weight_col:
+        out["sample_weight_col"] = res.sample_weight_col
+    pc = per_class(res)
+    if pc is not None and res.extra.get("per_class"):
+        out["per_class"] = pc
+    for key in JSON_EXTRAS:
+        if key in res.extra:
+            out[key] = res.extra[key]
+    out["signature"] = res.signature
+    return out
+
+
+def per_class(res: Result) -> list[dict[str, Any]] | None:
+    """Mean loss and count by true class (binary, multiclass) or by output (multi-label)."""
+    s = res.summary
+    names: list[str]
+    if res.mode == "binary":
+        names = ["0", "1"]
+    elif res.classes:
+        names = list(res.classes)
+    else:
+        names = [str(j) for j in range(len(s.class_count))]
+    rows = []
+    for j, name in enumerate(names[: len(s.class_count)]):
+        cnt = int(s.class_count[j])
+        tot = float(s.class_sum[j])
+        if res.mode == "multilabel":
+            mean = tot / cnt if cnt else None
+        else:
+            mean = tot / cnt if cnt else None
+        rows.append({"class": name, "n": cnt, "mean": finite_or_none(mean) if mean is not None else None})
+    return rows
+
+
+def render_json(res: Result, out: IO[str]) -> None:
+    json.dump(summary_dict(res), out, allow_nan=False)
+    out.write("\n")
+
+
+def render_quiet(res: Result, out: IO[str]) -> None:
+    out.write(full(res.summary.mean) + "\n")
+
+
+def _summary_pairs(res: Result) -> list[tuple[str, str]]:
+    s = res.summary
+    mode = res.mode + (f" (auto: {res.reason})" if res.inferred else "")
+    pairs = [
+        ("loss", res.opts.loss),
+        ("mode", mode),
+        ("input", res.opts.input),
+        ("convention", res.opts.convention),
+        ("n", str(s.n) + (f" ({s.ignored} ignored)" if s.ignored else "")),
+        ("mean", full(s.mean) + _interval(res.extra.get("ci"))),
+    ]
+    b = res.extra.get("baseline")
+    if isinstance(b, dict):
+        pairs.append(("baseline mean", full(b["mean"])))
+        pairs.append(("delta", f"{b['delta']:+.6g}" + _interval(b.get("delta_ci"))))
+        if "verdict" in b:
+            pairs.append(("verdict", str(b["verdict"])))
+    pairs.append(("sum", full(s.sum)))
+    if s.accuracy is not None:
+        pairs.append(
+            ("accuracy", f"{s.accuracy:.6g}" + (" (per output)" if res.mode == "multilabel" else ""))
+        )
+    if s.exact_match is not None:
+        pairs.append(("exact match", f"{s.exact_match:.6g}"))
+    if res.sample_weight_col:
+        pairs.append(("weight sum", full(s.weight_sum)))
+    return pairs
+
+
+def _interval(ci: object) -> str:
+    if isinstance(ci, (list, tuple)) and len(ci) == 2:
+        return f" ({ci[0]:.6g} – {ci[1]:.6g})"
+    return ""
+
+
+def notes(res: Result) -> list[str]:
+    """Sentences for the table summary: clamps, non-finite values, hidden rows."""
+    s, out = res.summary, []
+    if s.clamped:
+        conv = res.opts.convention
+        what = {
+            "torch": "PyTorch's -100 log clamp; their loss is capped at 100",
+            "keras": "Keras' clip to [1e-7, 1 - 1e-7]; their loss is capped near 16.1",
+            "sklearn": "log_loss's clip at the float64 epsilon; their loss is capped near 36.04",
+        }[conv]
+        noun = "probabilities" if s.clamped != 1 else "probability"
+        out.append(
+            f"{s.clamped} {noun} of (nearly) exactly 0 or 1 hit {what} — logits would give exact values."
+        )
+    if s.nonfinite:
+        out.append(f"{s.nonfinite} losses are infinite (a probability of exactly 0 for the true class).")
+    return out
+
+
+def render_markdown(res: Result, out: IO[str]) -> None:
+    out.write(f"### losscli {res.opts.loss}: `{res.path}`\n\n")
+    out.write("| | |\n|---|---|\n")
+    for k, v in _summary_pairs(res):
+        cell = v.replace("|", "\\|")
+        out.write(f"| {k} | {cell} |\n")
+    out.write(f"| signature | `{res.signature}` |\n")
+    for line in notes(res):
+        out.write(f"\n> {line}\n")
+
+
+# ---------------------------------------------------------------------------------------
+# Per-sample rows, streamed chunk by chunk
+
+
+class RowWriter:
+    """Writes csv/tsv/jsonl rows as blocks arrive: ``index, label, prediction, loss``."""
+
+    def __init__(self, fmt: str, out: IO[str]) -> None:
+        self.fmt, self.out = fmt, out
+        self.started = False
+
+    def __call__(self, block: RowBlock, meta: Meta) -> None:
+        out = self.out
+        sep = "\t" if self.fmt == "tsv" else ","
+        if not self.started:
+            self.started = True
+            if self.fmt != "jsonl":
+                out.write(sep.join(("index", "label", "prediction", "loss")) + "\n")
+        losses = block.loss.tolist()
+        if self.fmt == "jsonl":
+            lines = []
+            for i, idx in enumerate(block.index.tolist()):
+                v = losses[i]
+                rec = {
+                    "index": idx,
+                    "label": _json_label(block, i, meta),
+                    "prediction": _json_pred(block, i, meta),
+                    "loss": v if math.isfinite(v) else None,
+                }
+                lines.append(json.dumps(rec, allow_nan=False))
+            out.write("\n".join(lines) + ("\n" if lines else ""))
+            return
+        rows = []
+        for i, idx in enumerate(block.index.tolist()):
+            v = losses[i]
+            label = _csv_field(row_label(block, i, meta), sep)
+            pred = _csv_field(row_pred(block, i, meta), sep)
+            rows.append(f"{idx}{sep}{label}{sep}{pred}{sep}{repr(v) if math.isfinite(v) else ''}")
+        out.write("\n".join(rows) + ("\n" if rows else ""))
+
+
+def _csv_field(s: str, sep: str) -> str:
+    if sep in s or '"' in s or "\n" in s:
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def _json_label(block: RowBlock, i: int, meta: Meta) -> Any:
+    if meta.mode == "multiclass":
+        idx = int(block.target[i]) if meta.soft else int(block.labels[i, 0])
+        return meta.classes[idx] if meta.classes and 0 <= idx < len(meta.classes) else idx
+    vals = [int(v) if float(v).is_integer() else float(v) for v in block.labels[i]]
+    return vals[0] if meta.mode == "binary" else vals
+
+
+def _json_pred(block: RowBlock, i: int, meta: Meta) -> Any:
+    if meta.mode == "multiclass":
+        idx = int(block.pred[i])
+        return meta.classes[idx] if meta.classes else idx
+    vals = [int(bool(v)) for v in block.pred[i]]
+    return vals[0] if meta.mode == "binary" else vals
+
+
+# ---------------------------------------------------------------------------------------
+# The rich table (humans only)
+
+
+def render_table(res: Result, out: IO[str], *, is_tty: bool) -> None:
+    """Per-sample rows (``--top``) and a summary; plain and full-width when not a terminal."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    no_color = bool(os.environ.get("NO_COLOR")) or not is_tty
+    console = Console(
+        file=out,
+        force_terminal=is_tty,
+        no_color=no_color,
+        highlight=False,
+        width=None if is_tty else 10_000,  # a pipe never truncates a number
+        soft_wrap=not is_tty,
+    )
+    meta = Meta(res.mode, res.k, res.classes, res.score_names, res.soft, res.opts)
+    rows = res.rows
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    num = {"justify": "right", "no_wrap": True, "overflow": "fold"}
+    table.add_column("#", **num)  # type: ignore[arg-type]
+    table.add_column("label", no_wrap=True)
+    wide = res.k > MAX_SCORE_COLUMNS
+    if wide:
+        table.add_column("score of label" if res.mode == "multiclass" else "correct", **num)  # type: ignore[arg-type]
+    else:
+        for name in res.score_names:
+            table.add_column(name, **num)  # type: ignore[arg-type]
+    table.add_column("pred", no_wrap=True)
+    table.add_column("loss", **num)  # type: ignore[arg-type]
+    for i in range(len(rows)):
+        cells = [str(int(rows.index[i])), row_label(rows, i, meta)]
+        if wide:
+            if res.mode == "multiclass":
+                t = int(rows.target[i]) if res.soft else int(rows.labels[i, 0])
+                cells.append(f"{rows.scores[i, t]:.6g}" if 0 <= t < res.k else "–")
+            else:
+                cells.append(f"{int(round(float(np.sum(rows.pred[i] == rows.target[i]))))}/{res.k}")
+        else:
+            cells.extend(f"{v:.6g}" for v in rows.scores[i])
+        cells.append(row_pred(rows, i, meta))
+        loss = float(rows.loss[i])
+        cells.append("ignored" if not rows.valid[i] else f"{loss:.6g}")
+        table.add_row(*cells)
+    if len(rows):
+        console.print(table)
+    if res.hidden:
+        which = "worst" if res.extra.get("sort") == "loss" else "first"
+        console.print(
+            f"showing the {which} {len(rows)} of {len(rows) + res.hidden} rows "
+            f"({res.hidden} hidden; --top 0 shows all{'' if which == 'worst' else ', --sort loss the worst'})"
+        )
+    # plain "key  value" lines: no padding to the widest row, nothing to truncate
+    for k, v in [*_summary_pairs(res), ("signature", res.signature)]:
+        line = Text(f"{k:<12}", style="bold")
+        line.append(v)
+        console.print(line)
+    if res.extra.get("per_class"):
+        pc = Table(box=box.SIMPLE_HEAD, show_edge=False, title=None)
+        pc.add_column("output" if res.mode == "multilabel" else "class")
+        pc.add_column("n", justify="right")
+        pc.add_column("mean loss", justify="right", no_wrap=True)
+        for r in per_class(res) or []:
+            pc.add_row(r["class"], str(r["n"]), "–" if r["mean"] is None else full(r["mean"]))
+        console.print(pc)
+    for line in notes(res):
+        console.print(Text(line))

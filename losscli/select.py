@@ -1,0 +1,260 @@
+"""Columns → arrays: which columns are scores, labels and sample weights, and what labels mean.
+
+Sits between the readers (tables of columns) and the core (score matrices and targets). It
+knows the spec's column rules (label column names, 1-based indices, ranges, class names
+matched to the score header) and turns label text (``true``/``false``, class names) into
+numbers. Errors carry the chunk row and the *file* column so the caller can locate them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from losscli.core import Targets
+from losscli.errors import LossInputError
+from losscli.readers import LABEL_NAMES, Chunk, Source
+
+TRUE_FALSE = {"true": 1.0, "false": 0.0}
+
+
+def parse_columns(spec: str, src: Source, option: str) -> list[int]:
+    """Resolve ``a,b``, ``3``, ``2-5`` or ``p0-p9`` (names or 1-based indices) to 0-based columns."""
+    names = src.names or []
+    lower = {n.lower(): j for j, n in enumerate(names)}
+    out: list[int] = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part:
+            continue
+        if part in names:
+            out.append(names.index(part))
+            continue
+        if part.lower() in lower:
+            out.append(lower[part.lower()])
+            continue
+        if "-" in part.strip("-"):
+            a, b = part.split("-", 1) if not part.startswith("-") else (part, "")
+            ja, jb = _one(a, src, option, names), _one(b, src, option, names)
+            if jb < ja:
+                raise LossInputError(f"{option} {part!r}: the range runs backwards")
+            out.extend(range(ja, jb + 1))
+            continue
+        out.append(_one(part, src, option, names))
+    if not out:
+        raise LossInputError(f"{option}: no columns given")
+    if len(set(out)) != len(out):
+        raise LossInputError(f"{option} {spec!r} names a column twice")
+    return out
+
+
+def _one(tok: str, src: Source, option: str, names: list[str]) -> int:
+    tok = tok.strip()
+    if tok in names:
+        return names.index(tok)
+    if tok.isdigit():
+        j = int(tok)
+        if not 1 <= j <= src.ncols:
+            raise LossInputError(f"{option} {tok}: {src.path} has columns 1..{src.ncols}")
+        return j - 1
+    have = f"; its columns are {', '.join(names)}" if names else " (it has no header; use 1-based indices)"
+    raise LossInputError(f"{option} {tok!r}: no such column in {src.path}{have}")
+
+
+@dataclass
+class Layout:
+    """Where things are: score columns of the score source, label columns of the label
+    source (which may be the same source), an optional sample-weight column."""
+
+    score_cols: list[int]
+    label_cols: list[int]
+    weight_col: int | None
+    classes: list[str] | None
+    score_names: list[str]
+
+
+def layout(
+    scores: Source,
+    labels: Source | None,
+    *,
+    score_cols: str | None,
+    label_cols: str | None,
+    weight_col: str | None,
+    classes: list[str] | None,
+) -> Layout:
+    """Apply the spec's column rules; ``labels`` is None when labels live in ``scores``."""
+    wcol = parse_columns(weight_col, scores, "--sample-weight-col")[0] if weight_col else None
+    if weight_col and len(parse_columns(weight_col, scores, "--sample-weight-col")) != 1:
+        raise LossInputError("--sample-weight-col takes one column")
+    named_labels = _named_label_cols(scores)
+    if labels is not None:
+        if label_cols:
+            lcols = parse_columns(label_cols, labels, "--label-col")
+        elif labels.label_hint:
+            lcols = list(labels.label_hint)
+        else:
+            lcols = _named_label_cols(labels) or list(range(labels.ncols))
+        taken = set(named_labels) if not score_cols else set()
+    else:
+        if label_cols:
+            lcols = parse_columns(label_cols, scores, "--label-col")
+        elif scores.label_hint:
+            lcols = list(scores.label_hint)
+        elif named_labels:
+            if len(named_labels) > 1:
+                found = ", ".join(repr(scores.names[j]) for j in named_labels)  # type: ignore[index]
+                raise LossInputError(
+                    f"{scores.path}: several label-like columns ({found}); choose one with --label-col"
+                )
+            lcols = named_labels
+        else:
+            cols = f"; its columns are {', '.join(scores.names)}" if scores.names else ""
+            raise LossInputError(
+                f"{scores.path}: no labels: give --labels FILE, or --label-col NAME|INDEX "
+                f"(a column named label, labels, target or y is picked by itself){cols}"
+            )
+        taken = set(lcols)
+    if score_cols:
+        scols = parse_columns(score_cols, scores, "--score-cols")
+    elif "score_cols" in scores.extra:
+        scols = list(scores.extra["score_cols"])  # type: ignore[call-overload]
+    else:
+        scols = [j for j in range(scores.ncols) if j not in taken and j != wcol]
+        if labels is not None and named_labels and not score_cols:
+            label_names = ", ".join(repr(scores.names[j]) for j in named_labels)  # type: ignore[index]
+            raise LossInputError(
+                f"{scores.path} has a label column ({label_names}) and --labels was given too; "
+                "drop one, or pick the scores with --score-cols"
+            )
+    if labels is None:
+        clash = set(scols) & set(lcols)
+        if clash:
+            raise LossInputError("a column cannot be both a score column and a label column")
+    if wcol is not None and wcol in scols:
+        raise LossInputError("the sample-weight column is also a score column; use --score-cols")
+    if not scols:
+        raise LossInputError(f"{scores.path}: no score columns left after taking the labels")
+    if scores.names:
+        score_names = [scores.names[j] for j in scols]
+    else:
+        score_names = [str(j) for j in range(len(scols))]
+    if classes is None and scores.names and len(scols) > 1:
+        classes = score_names
+    return Layout(scols, lcols, wcol, classes, score_names)
+
+
+def _named_label_cols(src: Source) -> list[int]:
+    if not src.names:
+        return []
+    return [j for j, n in enumerate(src.names) if n.strip().lower() in LABEL_NAMES]
+
+
+# ---------------------------------------------------------------------------------------
+# Per-chunk extraction
+
+
+def numeric(chunk: Chunk, cols: list[int], src: Source) -> np.ndarray:
+    """float64 (m, len(cols)) of numeric columns; a text column is an error at its first
+    value that is not a number."""
+    for c, j in enumerate(cols):
+        if j in chunk.text:
+            vals = chunk.text[j]
+            for i, v in enumerate(vals):
+                try:
+                    float(v)
+                except ValueError:
+                    what = "an empty field" if not v else repr(str(v))
+                    name = f" ({src.names[j]!r})" if src.names else ""
+                    raise LossInputError(
+                        f"{what} is not a number (column {j + 1}{name})", row=i, col=c
+                    ) from None
+            # every value parsed: a column that looked like text in the first rows only
+            chunk.values[:, j] = vals.astype(np.float64)
+    return chunk.values[:, cols]
+
+
+def label_values(
+    chunk: Chunk, cols: list[int], src: Source, classes: list[str] | None
+) -> tuple[np.ndarray, bool]:
+    """Labels as float64 (m, L): numbers, true/false → 1/0, class names → indices.
+
+    Returns ``(values, used_names)``. Raises with ``row``/``col`` (the position in ``cols``).
+    """
+    out = np.empty((len(chunk), len(cols)))
+    used_names = False
+    lookup = {c: i for i, c in enumerate(classes)} if classes else {}
+    lookup_lower = {c.lower(): i for c, i in lookup.items()}
+    for c, j in enumerate(cols):
+        if j not in chunk.text:
+            out[:, c] = chunk.values[:, j]
+            continue
+        vals = chunk.text[j]
+        col = np.empty(len(vals))
+        for i, v in enumerate(vals):
+            s = str(v).strip()
+            low = s.lower()
+            if low in TRUE_FALSE:
+                col[i] = TRUE_FALSE[low]
+                continue
+            try:
+                col[i] = float(s)
+                continue
+            except ValueError:
+                pass
+            if s in lookup or low in lookup_lower:
+                col[i] = lookup.get(s, lookup_lower.get(low, 0))
+                used_names = True
+                continue
+            if not s:
+                raise LossInputError("empty label", row=i, col=c, field="labels")
+            if lookup:
+                raise LossInputError(
+                    f"unknown class name {s!r} (classes: {', '.join(classes or [])})",
+                    row=i,
+                    col=c,
+                    field="labels",
+                )
+            raise LossInputError(
+                f"label {s!r} is not a number; class names need a score header that names the "
+                "classes, or --classes",
+                row=i,
+                col=c,
+                field="labels",
+            )
+        out[:, c] = col
+    return out, used_names
+
+
+def label_kind(values: np.ndarray, used_names: bool) -> str:
+    """``"names"``, ``"binary"`` (all 0/1), ``"soft"`` (all in [0, 1]) or ``"index"``."""
+    if used_names:
+        return "names"
+    finite = values[np.isfinite(values)]
+    if np.isin(finite, (0.0, 1.0)).all():
+        return "binary"
+    if ((finite >= 0) & (finite <= 1)).all() and not (finite == np.round(finite)).all():
+        return "soft"
+    return "index"
+
+
+def is_one_hot(values: np.ndarray) -> bool:
+    """True when every row of float64 (m, K) is one-hot."""
+    return bool(np.isin(values, (0.0, 1.0)).all() and (values.sum(axis=1) == 1).all())
+
+
+def targets(values: np.ndarray, mode: str) -> Targets:
+    """float64 label values (m, L) → :class:`Targets` for the mode.
+
+    Class indices must be whole numbers; they keep their sign here so that
+    ``--ignore-index -100`` can match and the core can report an out-of-range index.
+    """
+    if mode == "multiclass" and values.shape[1] == 1:
+        v = values[:, 0]
+        bad = ~np.isfinite(v) | (v != np.round(v))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise LossInputError(
+                f"label {v[i]!r} is not a class index (a whole number)", row=i, col=0, field="labels"
+            )
+        return Targets(index=v.astype(np.int64))
+    return Targets(y=values)
