@@ -7,6 +7,7 @@ The only place where :class:`~losscli.errors.LossInputError` becomes a user-faci
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -134,6 +135,45 @@ def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def _stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    opts = [
+        click.option(
+            "--ci",
+            "ci",
+            type=click.FloatRange(0, 1, min_open=True, max_open=True),
+            is_flag=False,
+            flag_value=0.95,
+            default=None,
+            metavar="[LEVEL]",
+            help="Bootstrap confidence interval of the mean (LEVEL default 0.95).",
+        ),
+        click.option(
+            "--bootstrap",
+            "resamples",
+            type=click.IntRange(min=1),
+            default=1000,
+            show_default=True,
+            help="Bootstrap resamples for --ci and --baseline.",
+        ),
+        click.option(
+            "--seed", type=click.IntRange(min=0), default=12345, show_default=True, help="Bootstrap seed."
+        ),
+        click.option(
+            "--baseline",
+            metavar="PATH",
+            help="Scores of another model for the same rows: reports its mean and the paired delta.",
+        ),
+        click.option(
+            "--fail-if-worse",
+            is_flag=True,
+            help="With --baseline: exit 1 when the delta's interval lies entirely above 0.",
+        ),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
 def _loss_options(f: Callable[..., Any], *, command: str) -> Callable[..., Any]:
     sigmoid = command in ("bce", "focal", "auto")
     softmax = command in ("ce", "auto")
@@ -229,7 +269,8 @@ class _Destination:
                 raise LossInputError(f"-o {path}: cannot write there ({e.strerror or e})") from None
             self.stream: IO[str] = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
         else:
-            self.stream = tempfile.SpooledTemporaryFile(
+            # stdout is written only after success; big outputs spill to disk, not memory
+            self.stream = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in commit/abort
                 max_size=32 << 20, mode="w+", encoding="utf-8", newline="\n"
             )
 
@@ -265,16 +306,13 @@ class _Destination:
             self.stream.close()
         finally:
             if self.tmp is not None:
-                try:
+                with contextlib.suppress(OSError):  # already gone: nothing to clean up
                     os.unlink(self.tmp)
-                except OSError:
-                    pass
                 self.tmp = None
 
 
 def _run(command: str, p: dict[str, Any]) -> None:
     """Shared body of bce / ce / focal / auto."""
-    ctx = click.get_current_context()
     sources = [(k, p.get(k)) for k in ("logits", "probs", "log_probs")]
     given = [(k, v) for k, v in sources if v is not None]
     if len(given) != 1:
@@ -304,12 +342,15 @@ def _run(command: str, p: dict[str, Any]) -> None:
         ignore_index=p.get("ignore_index"),
         label_smoothing=p.get("label_smoothing") or 0.0,
         alpha=p.get("alpha"),
-        gamma=p.get("gamma") if p.get("gamma") is not None else 2.0,
-        threshold=p.get("threshold") if p.get("threshold") is not None else 0.5,
-        keep_per_sample=fmt == "json",
+        gamma=float(p["gamma"]) if p.get("gamma") is not None else 2.0,
+        threshold=float(p["threshold"]) if p.get("threshold") is not None else 0.5,
+        keep_per_sample=fmt == "json" or p.get("ci") is not None,
         top=p["top"],
         sort=p["sort"],
+        baseline_path=p.get("baseline"),
     )
+    if p.get("fail_if_worse") and not p.get("baseline"):
+        raise click.UsageError("--fail-if-worse needs --baseline PATH")
     dest = _Destination(p.get("output"))
     try:
         sink = render.RowWriter(fmt, dest.stream) if fmt in ("csv", "tsv", "jsonl") else None
@@ -317,18 +358,73 @@ def _run(command: str, p: dict[str, Any]) -> None:
         res.extra["sort"] = p["sort"]
         if p.get("per_class"):
             res.extra["per_class"] = True
-        if fmt == "json":
-            render.render_json(res, dest.stream)
-        elif fmt == "quiet":
-            render.render_quiet(res, dest.stream)
-        elif fmt == "markdown":
-            render.render_markdown(res, dest.stream)
-        elif fmt == "table":
-            is_tty = not p.get("output") and sys.stdout.isatty()
-            render.render_table(res, dest.stream, is_tty=is_tty)
+        _statistics(res, p)
+        _write_summary(res, fmt, dest, p)
     except BaseException:
         dest.abort()
         raise
+    _finish(res, fmt, dest, p)
+
+
+def _statistics(res: Any, p: dict[str, Any]) -> None:
+    """--ci and --baseline: bootstrap intervals, added to the result's extras and signature."""
+    from losscli import evaluate, stats
+
+    level = p.get("ci")
+    if level is None and not p.get("baseline"):
+        return
+    level = level if level is not None else stats.DEFAULT_LEVEL
+    kw = {"level": level, "resamples": p["resamples"], "seed": p["seed"]}
+    if p.get("ci") is not None:
+        assert res.per_sample is not None
+        a, b = evaluate.mean_parts(res, res.per_sample)
+        iv = stats.bootstrap_ratio(a, b, **kw)
+        res.extra["ci"] = [iv.low, iv.high]
+    res.extra["ci_level"] = level
+    res.extra["bootstrap"] = p["resamples"]
+    res.extra["seed"] = p["seed"]
+    res.signature = res.signature.replace(
+        "|losscli:", f"|ci:{level!r}|bootstrap:{p['resamples']}|seed:{p['seed']}|losscli:"
+    )
+    if p.get("baseline"):
+        assert res.per_sample is not None and res.baseline_per_sample is not None
+        a_new, b = evaluate.mean_parts(res, res.per_sample)
+        a_base, _ = evaluate.mean_parts(res, res.baseline_per_sample)
+        iv = stats.bootstrap_ratio(a_new - a_base, b, **kw)
+        base_mean = res.baseline_summary.mean
+        delta = res.summary.mean - base_mean
+        if iv.low > 0:
+            verdict = "worse"
+        elif iv.high < 0:
+            verdict = "better"
+        else:
+            verdict = "no significant difference"
+        res.extra["baseline"] = {
+            "path": p["baseline"],
+            "mean": base_mean,
+            "delta": delta,
+            "delta_ci": [iv.low, iv.high],
+            "verdict": verdict,
+        }
+
+
+def _write_summary(res: Any, fmt: str, dest: _Destination, p: dict[str, Any]) -> None:
+    from losscli import render
+
+    if fmt == "json":
+        render.render_json(res, dest.stream)
+    elif fmt == "quiet":
+        render.render_quiet(res, dest.stream)
+    elif fmt == "markdown":
+        render.render_markdown(res, dest.stream)
+    elif fmt == "table":
+        is_tty = not p.get("output") and sys.stdout.isatty()
+        render.render_table(res, dest.stream, is_tty=is_tty)
+
+
+def _finish(res: Any, fmt: str, dest: _Destination, p: dict[str, Any]) -> None:
+    """Warnings to stderr, the output out, then the CI checks (exit 1)."""
+    ctx = click.get_current_context()
     for w in res.warnings:
         click.echo(f"Warning: {w}", err=True)
     if res.summary.nonfinite and fmt != "table":
@@ -338,12 +434,25 @@ def _run(command: str, p: dict[str, Any]) -> None:
             err=True,
         )
     dest.commit()
+    failed = False
     fail_above = p.get("fail_above")
     if fail_above is not None and not (res.summary.mean <= fail_above):
         click.echo(
             f"losscli: mean loss {res.summary.mean!r} is above --fail-above {fail_above!r} ({res.path})",
             err=True,
         )
+        failed = True
+    b = res.extra.get("baseline")
+    if p.get("fail_if_worse") and b and b["verdict"] == "worse":
+        lo, hi = b["delta_ci"]
+        click.echo(
+            f"losscli: {res.path} is significantly worse than the baseline {b['path']}: mean "
+            f"{res.summary.mean!r} vs {b['mean']!r}, delta {b['delta']:+.6g} "
+            f"({res.extra['ci_level']:.0%} interval {lo:.6g} – {hi:.6g}, entirely above 0)",
+            err=True,
+        )
+        failed = True
+    if failed:
         ctx.exit(EXIT_CHECK_FAILED)
 
 
@@ -353,6 +462,7 @@ def _command(name: str, help_text: str, *, log_probs: bool) -> None:
 
     body.__doc__ = help_text
     f: Callable[..., Any] = body
+    f = _stats_options(f)
     f = _output_options(f)
     f = _loss_options(f, command=name)
     f = _input_options(f, log_probs=log_probs)
@@ -418,6 +528,55 @@ _command(
     """,
     log_probs=True,
 )
+
+
+@cli.command("merge", no_args_is_help=True)
+@click.argument("parts", nargs=-1, required=True, metavar="RESULT.json...")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    envvar="LOSSCLI_FORMAT",
+    show_envvar=True,
+    show_default=True,
+    help="table, json, markdown; csv/tsv/jsonl give index,loss rows when every part has per_sample.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only the mean, full precision.")
+@click.option("-o", "--output", metavar="PATH", help="Write to PATH (atomically) instead of stdout.")
+@click.option("--fail-above", type=float, metavar="X", help="Exit 1 when the mean loss is above X.")
+def merge_command(parts: tuple[str, ...], **p: Any) -> None:
+    """Combine --format json results of shards into the result of their union.
+
+    The shards must have been computed with the same options (equal signatures). n, sum,
+    mean (weighted where the parts are), accuracy and per-class figures are exact;
+    per_sample is concatenated in argument order when every part has it.
+
+    \b
+    Example:
+      for s in 0 1 2; do losscli ce --logits shard$s.csv --format json -o part$s.json; done
+      losscli merge part0.json part1.json part2.json -q
+    """
+    from losscli import merge, render
+
+    docs = [merge.load_part(path) for path in parts]
+    res = merge.combine(docs, list(parts))
+    fmt = "quiet" if p["quiet"] else p["fmt"]
+    if fmt in ("csv", "tsv", "jsonl") and res.per_sample is None:
+        raise LossInputError(
+            f"--format {fmt} needs per_sample in every part (write the parts with --format json)"
+        )
+    dest = _Destination(p.get("output"))
+    try:
+        if fmt in ("csv", "tsv", "jsonl"):
+            assert res.per_sample is not None
+            render.write_losses(res.per_sample, fmt, dest.stream)
+        else:
+            _write_summary(res, fmt, dest, p)
+    except BaseException:
+        dest.abort()
+        raise
+    _finish(res, fmt, dest, p)
 
 
 def main(argv: list[str] | None = None, prog_name: str = "losscli") -> None:

@@ -495,7 +495,11 @@ def compute(scores: np.ndarray, t: Targets, opts: LossOptions) -> ChunkResult:
     if opts.family == "softmax":
         loss, denom, valid, clamped = ce_per_sample(scores, t, opts)
         pred = np.argmax(scores, axis=1)
-        target = t.index if t.index is not None else np.argmax(t.y, axis=1)
+        if t.index is not None:
+            target = t.index
+        else:
+            assert t.y is not None
+            target = np.argmax(t.y, axis=1)
         correct = (pred == target).astype(np.float64)
         return ChunkResult(loss, valid, denom, correct, pred, target, clamped, None, warnings)
 
@@ -680,10 +684,8 @@ def choose_mode(command: str, k: int, n_label_cols: int, label_kind: str, one_ho
             raise LossInputError(f"1 score column needs 1 label column, got {n_label_cols}")
         return ModeChoice("binary", "one score column, so binary (bce)")
     if n_label_cols == 1:
-        return ModeChoice(
-            "multiclass",
-            f"{cols} and one label column of class {'names' if label_kind == 'names' else 'indices'}, so multiclass (ce)",
-        )
+        what = "names" if label_kind == "names" else "indices"
+        return ModeChoice("multiclass", f"{cols} and one label column of class {what}, so multiclass (ce)")
     if n_label_cols == k:
         if one_hot:
             return ModeChoice(

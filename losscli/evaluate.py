@@ -38,7 +38,7 @@ class Request:
     alpha: float | None = None
     gamma: float = 2.0
     threshold: float = 0.5
-    keep_per_sample: bool = False
+    keep_per_sample: bool = False  # per-sample losses in the result (json, bootstrap)
     top: int = 20
     sort: str = "index"
     baseline_path: str | None = None
@@ -93,6 +93,7 @@ class Result:
     baseline_per_sample: np.ndarray | None = None
     baseline_summary: core.Summary | None = None
     sample_weights: np.ndarray | None = None
+    denom: np.ndarray | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -131,12 +132,13 @@ def _align(sources: list[Source]) -> Iterator[list[Chunk]]:
     totals = [0] * len(sources)
     while True:
         for i, it in enumerate(iters):
-            while bufs[i] is None or len(bufs[i]) == 0:  # type: ignore[arg-type]
-                nxt = next(it, None)
-                if nxt is None:
+            buf = bufs[i]
+            while buf is None or len(buf) == 0:
+                buf = next(it, None)
+                if buf is None:
                     break
-                totals[i] += len(nxt)
-                bufs[i] = nxt
+                totals[i] += len(buf)
+            bufs[i] = buf
         live = [b is not None and len(b) > 0 for b in bufs]
         if not any(live):
             return
@@ -144,16 +146,15 @@ def _align(sources: list[Source]) -> Iterator[list[Chunk]]:
             for i, it in enumerate(iters):  # count the rest to report both totals
                 for c in it:
                     totals[i] += len(c)
-            a, b = sources[0], sources[live.index(False) if live[0] else live.index(True)]
-            ta, tb = totals[0], totals[sources.index(b)]
-            raise LossInputError(f"{a.path} has {ta} rows but {b.path} has {tb}; they must match row for row")
-        m = min(len(b) for b in bufs if b is not None)
-        out = []
-        for i, b in enumerate(bufs):
-            assert b is not None
-            out.append(b.slice(0, m))
-            bufs[i] = b.slice(m, len(b))
-        yield out
+            j = next(i for i in range(1, len(sources)) if totals[i] != totals[0])
+            raise LossInputError(
+                f"{sources[0].path} has {totals[0]} rows but {sources[j].path} has {totals[j]}; "
+                "they must match row for row"
+            )
+        chunks = [b for b in bufs if b is not None]
+        m = min(len(b) for b in chunks)
+        yield [b.slice(0, m) for b in chunks]
+        bufs = [b.slice(m, len(b)) for b in chunks]
 
 
 class _Pass:
@@ -238,7 +239,9 @@ def evaluate(req: Request, sink: Callable[[RowBlock, Meta], None] | None = None)
         rk = dict(header=req.header, delimiter=req.delimiter, **req.read_kwargs)
         for path in (req.score_path, req.labels_path, req.baseline_path):
             opened.append(open_source(path, **rk) if path else None)  # type: ignore[arg-type]
-        return _evaluate(req, sink, *opened)
+        scores, labels, baseline = opened
+        assert scores is not None
+        return _evaluate(req, sink, scores, labels, baseline)
     finally:
         for src in opened:
             if src is not None:
@@ -254,10 +257,8 @@ def _evaluate(
 ) -> Result:
     for src in (scores, baseline):
         if src is not None and src.kind_hint and src.kind_hint != req.input:
-            flag = "--" + src.kind_hint.replace("_", "-")
-            raise LossInputError(
-                f"{src.path} holds {src.kind_hint!r} but was given as --{req.input.replace('_', '-')}; use {flag}"
-            )
+            flag, given = (f"--{k.replace('_', '-')}" for k in (src.kind_hint, req.input))
+            raise LossInputError(f"{src.path} holds {src.kind_hint!r} but was given as {given}; use {flag}")
     p = _Pass(req, scores, labels, baseline)
     sources = [s for s in (scores, labels, baseline) if s is not None]
     stream = _align(sources)
@@ -335,6 +336,7 @@ def _evaluate(
     acc = core.Accumulator(opts, choice.mode, p.k)
     base_acc = core.Accumulator(opts, choice.mode, p.k) if baseline else None
     per_sample: list[np.ndarray] = []
+    denoms: list[np.ndarray] = []
     base_per_sample: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     keeper = _TopRows(req.top, req.sort)
@@ -371,6 +373,7 @@ def _evaluate(
         acc.add(r, sw)
         if req.keep_per_sample or baseline is not None:
             per_sample.append(r.per_sample)
+            denoms.append(r.denom)
             if sw is not None:
                 weights.append(sw)
         block = RowBlock(
@@ -408,7 +411,24 @@ def _evaluate(
         baseline_per_sample=np.concatenate(base_per_sample) if base_per_sample else None,
         baseline_summary=base_acc.summary() if base_acc is not None else None,
         sample_weights=np.concatenate(weights) if weights else None,
+        denom=np.concatenate(denoms) if denoms else None,
     )
+
+
+def mean_parts(res: Result, per_sample: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(a, b)`` with ``mean == Σa / Σb`` over the rows that entered the mean (``b`` None
+    for a plain mean): the input of the bootstrap. ``per_sample`` float64 (rows,)."""
+    assert res.denom is not None
+    valid = ~np.isnan(per_sample) if res.summary.ignored else np.ones(len(per_sample), dtype=bool)
+    a = per_sample[valid]
+    d = res.denom[valid]
+    s = res.sample_weights[valid] if res.sample_weights is not None else None
+    if s is not None:
+        a = s * a
+        d = d if res.opts.convention == "keras" else s * d
+    if np.all(d == 1.0):
+        return a, None
+    return a, d
 
 
 def _sample_weights(chunk: Chunk, col: int | None, src: Source) -> np.ndarray | None:

@@ -11,6 +11,7 @@ where it applies, the 1-based line and column.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -229,7 +230,7 @@ def open_source(
         raise LossInputError(f"{name}: read failed ({e})") from None
     stream: _SafeStream
     if magic == b"\x1f\x8b":  # gzip magic, whatever the name says
-        stream = _SafeStream(_Peekable(gzip.GzipFile(fileobj=raw, mode="rb")), name)  # type: ignore[arg-type]
+        stream = _SafeStream(_Peekable(gzip.GzipFile(fileobj=raw, mode="rb")), name)  # type: ignore[call-overload]
     elif gz:
         raise LossInputError(f"{name}: not gzip data (the name ends in .gz)")
     else:
@@ -254,11 +255,8 @@ def open_source(
 
 
 def _close_quietly(raw: _Peekable) -> None:
-    if raw.raw is not sys.stdin.buffer:
-        try:
-            raw.close()
-        except OSError:
-            pass
+    with contextlib.suppress(OSError):  # the error being raised says more than a failed close
+        raw.close()
 
 
 def _open_format(
@@ -381,7 +379,7 @@ def _csv_source(
     blocks = iter(_BlockReader(stream, name, first_block, block))
     # First non-empty block: header, delimiter, width and column kinds.
     text, line0 = "", 1
-    for text, line0 in blocks:
+    for text, line0 in blocks:  # noqa: B007 - the loop finds the first non-blank block
         if text.strip():
             break
     else:
@@ -639,14 +637,15 @@ def _from_rows(items: list[object], name: str, lines: np.ndarray | None) -> Sour
                 raise ValueError
             texts: dict[int, np.ndarray] = {}
             text_cols: set[int] = set()
-        except (TypeError, ValueError):
-            cols = [[it[j] for it in items] for j in range(width)]  # type: ignore[index]
-            for i, it in enumerate(items):
-                for j, v in enumerate(it):  # type: ignore[arg-type]
+        except (TypeError, ValueError):  # text in the rows: column by column, with locations
+            rows_: list[list[object]] = items  # type: ignore[assignment]
+            cols = [[it[j] for it in rows_] for j in range(width)]
+            for i, it in enumerate(rows_):
+                for j, v in enumerate(it):
                     if isinstance(v, (list, dict)):
                         raise LossInputError(
                             f"{where(i)}: value {j + 1} is nested {_jtype(v)}; rows hold numbers"
-                        )
+                        ) from None
             values, texts, text_cols = _table(name, cols, None, lines)
     else:
         for i, it in enumerate(items):
@@ -722,17 +721,19 @@ def _from_records(items: list[object], name: str, lines: np.ndarray | None) -> S
     )
 
 
-def _score_cols(names: list[str], keys: list[str], kind: str, first: dict) -> list[int]:  # type: ignore[type-arg]
-    out, j = [], 0
+def _score_cols(names: list[str], keys: list[str], kind: str, first: dict[str, object]) -> list[int]:
+    out: list[int] = []
+    j = 0
     for key in keys:
-        width = len(first[key]) if isinstance(first[key], list) else 1
+        v = first[key]
+        width = len(v) if isinstance(v, list) else 1
         if key == kind:
             out.extend(range(j, j + width))
         j += width
     return out
 
 
-def _from_object(doc: dict, name: str) -> Source:  # type: ignore[type-arg]
+def _from_object(doc: dict[str, object], name: str) -> Source:
     """``{"logits"|"probs"|"log_probs": …, "labels": …, "classes": [...], other: [...]}``."""
     kinds = [k for k in SCORE_KEYS if k in doc]
     if not kinds:
@@ -819,7 +820,7 @@ def _npy_source(stream: _SafeStream, path: str, name: str, compressed: bool) -> 
             stream.close()
             arr = np.load(path, allow_pickle=False, mmap_mode="r")
         else:
-            arr = np.lib.format.read_array(stream, allow_pickle=False)  # type: ignore[arg-type]
+            arr = np.lib.format.read_array(stream, allow_pickle=False)
     except LossInputError:
         raise
     except (ValueError, OSError, EOFError) as e:

@@ -123,11 +123,7 @@ def per_class(res: Result) -> list[dict[str, Any]] | None:
     for j, name in enumerate(names[: len(s.class_count)]):
         cnt = int(s.class_count[j])
         tot = float(s.class_sum[j])
-        if res.mode == "multilabel":
-            mean = tot / cnt if cnt else None
-        else:
-            mean = tot / cnt if cnt else None
-        rows.append({"class": name, "n": cnt, "mean": finite_or_none(mean) if mean is not None else None})
+        rows.append({"class": name, "n": cnt, "mean": finite_or_none(tot / cnt) if cnt else None})
     return rows
 
 
@@ -179,16 +175,15 @@ def notes(res: Result) -> list[str]:
     """Sentences for the table summary: clamps, non-finite values, hidden rows."""
     s, out = res.summary, []
     if s.clamped:
-        conv = res.opts.convention
+        one = s.clamped == 1
+        noun = "probability" if one else "probabilities"
+        its = "its" if one else "their"
         what = {
-            "torch": "PyTorch's -100 log clamp; their loss is capped at 100",
-            "keras": "Keras' clip to [1e-7, 1 - 1e-7]; their loss is capped near 16.1",
-            "sklearn": "log_loss's clip at the float64 epsilon; their loss is capped near 36.04",
-        }[conv]
-        noun = "probabilities" if s.clamped != 1 else "probability"
-        out.append(
-            f"{s.clamped} {noun} of (nearly) exactly 0 or 1 hit {what} — logits would give exact values."
-        )
+            "torch": f"of exactly 0 or 1 hit PyTorch's -100 log clamp; {its} loss is capped at 100",
+            "keras": f"within 1e-7 of 0 or 1 hit Keras' clip; {its} loss is capped near 16.12",
+            "sklearn": f"within 2.2e-16 of 0 or 1 hit log_loss's clip; {its} loss is capped near 36.04",
+        }[res.opts.convention]
+        out.append(f"{s.clamped} {noun} {what} — logits would give exact values.")
     if s.nonfinite:
         out.append(f"{s.nonfinite} losses are infinite (a probability of exactly 0 for the true class).")
     return out
@@ -200,7 +195,8 @@ def render_markdown(res: Result, out: IO[str]) -> None:
     for k, v in _summary_pairs(res):
         cell = v.replace("|", "\\|")
         out.write(f"| {k} | {cell} |\n")
-    out.write(f"| signature | `{res.signature}` |\n")
+    sig = res.signature.replace("|", "\\|")  # GFM splits cells on | even inside code
+    out.write(f"| signature | `{sig}` |\n")
     for line in notes(res):
         out.write(f"\n> {line}\n")
 
@@ -244,6 +240,18 @@ class RowWriter:
             pred = _csv_field(row_pred(block, i, meta), sep)
             rows.append(f"{idx}{sep}{label}{sep}{pred}{sep}{repr(v) if math.isfinite(v) else ''}")
         out.write("\n".join(rows) + ("\n" if rows else ""))
+
+
+def write_losses(per_sample: np.ndarray, fmt: str, out: IO[str]) -> None:
+    """``index,loss`` rows (merged shards, which carry no labels): csv, tsv or jsonl."""
+    values = per_sample.tolist()
+    if fmt == "jsonl":
+        for i, v in enumerate(values):
+            out.write(json.dumps({"index": i, "loss": v if math.isfinite(v) else None}) + "\n")
+        return
+    sep = "\t" if fmt == "tsv" else ","
+    out.write(f"index{sep}loss\n")
+    out.writelines(f"{i}{sep}{repr(v) if math.isfinite(v) else ''}\n" for i, v in enumerate(values))
 
 
 def _csv_field(s: str, sep: str) -> str:
@@ -309,7 +317,7 @@ def render_table(res: Result, out: IO[str], *, is_tty: bool) -> None:
                 t = int(rows.target[i]) if res.soft else int(rows.labels[i, 0])
                 cells.append(f"{rows.scores[i, t]:.6g}" if 0 <= t < res.k else "–")
             else:
-                cells.append(f"{int(round(float(np.sum(rows.pred[i] == rows.target[i]))))}/{res.k}")
+                cells.append(f"{int(np.sum(rows.pred[i] == rows.target[i]))}/{res.k}")
         else:
             cells.extend(f"{v:.6g}" for v in rows.scores[i])
         cells.append(row_pred(rows, i, meta))
@@ -337,5 +345,5 @@ def render_table(res: Result, out: IO[str], *, is_tty: bool) -> None:
         for r in per_class(res) or []:
             pc.add_row(r["class"], str(r["n"]), "–" if r["mean"] is None else full(r["mean"]))
         console.print(pc)
-    for line in notes(res):
-        console.print(Text(line))
+    for note in notes(res):
+        console.print(Text(note))

@@ -134,10 +134,8 @@ def layout(
         raise LossInputError("the sample-weight column is also a score column; use --score-cols")
     if not scols:
         raise LossInputError(f"{scores.path}: no score columns left after taking the labels")
-    if scores.names:
-        score_names = [scores.names[j] for j in scols]
-    else:
-        score_names = [str(j) for j in range(len(scols))]
+    names = scores.names
+    score_names = [names[j] for j in scols] if names else [str(j) for j in range(len(scols))]
     if classes is None and scores.names and len(scols) > 1:
         classes = score_names
     return Layout(scols, lcols, wcol, classes, score_names)

@@ -70,8 +70,11 @@ def test_core_matches_reference(case: dict) -> None:
     acc.add(r, None if sw is None else np.asarray(sw, dtype=np.float64))
     s = acc.summary()
     want = case["expected"]
-    got_ps = [None if not ok else float(v) for v, ok in zip(r.per_sample, r.valid)]
-    assert all(_close(g, w) for g, w in zip(got_ps, want["per_sample"])), (got_ps, want["per_sample"])
+    got_ps = [None if not ok else float(v) for v, ok in zip(r.per_sample, r.valid, strict=True)]
+    assert all(_close(g, w) for g, w in zip(got_ps, want["per_sample"], strict=True)), (
+        got_ps,
+        want["per_sample"],
+    )
     assert _close(s.mean, want["mean"]), (s.mean, want["mean"])
     assert _close(s.sum, want["sum"]), (s.sum, want["sum"])
 
@@ -107,6 +110,6 @@ def test_cli_matches_reference(case: dict, tmp_path: Path) -> None:
     out = json.loads(r.stdout)
     want = case["expected"]
     assert out["mode"] == _mode(case)
-    assert all(_close(g, w) for g, w in zip(out["per_sample"], want["per_sample"]))
+    assert all(_close(g, w) for g, w in zip(out["per_sample"], want["per_sample"], strict=True))
     assert _close(out["mean"], want["mean"])
     assert _close(out["sum"], want["sum"])

@@ -1,0 +1,86 @@
+"""Percentile bootstrap of a (weighted) mean loss: pure NumPy, deterministic for a seed.
+
+The mean losscli reports is always a ratio ``Σ aᵢ / Σ bᵢ`` over the rows that entered it
+(``aᵢ = sᵢ·lᵢ``; ``bᵢ = sᵢ·dᵢ``, which is 1 for a plain mean). A resample draws n rows with
+replacement and recomputes that ratio; a paired resample (for ``--baseline``) uses the same
+rows for both models, so ``aᵢ`` is the per-row difference of the two models' losses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DEFAULT_SEED = 12345
+DEFAULT_RESAMPLES = 1000
+DEFAULT_LEVEL = 0.95
+# rows are split into blocks that fit in a core's cache: each block's values are gathered
+# for all resamples at once, so the random reads stay cache-local (≈5× faster than one
+# gather over the whole array per resample)
+BLOCK_ROWS = 1 << 14
+
+
+@dataclass(frozen=True)
+class Interval:
+    low: float
+    high: float
+    level: float
+    resamples: int
+    seed: int
+
+
+def resampled_sums(values: list[np.ndarray], resamples: int, seed: int) -> list[np.ndarray]:
+    """Sums of each float64 (n,) array in ``values`` over the same ``resamples`` bootstrap
+    draws; returns one float64 (resamples,) array per input.
+
+    Draws are multinomial counts per block of rows, then uniform picks within each block:
+    exactly the distribution of n draws with replacement, with a fixed sequence for a seed.
+    """
+    n = len(values[0])
+    rng = np.random.Generator(np.random.PCG64(seed))
+    blocks = max(1, -(-n // BLOCK_ROWS))
+    sizes = np.full(blocks, BLOCK_ROWS)
+    sizes[-1] = n - BLOCK_ROWS * (blocks - 1)
+    counts = rng.multinomial(n, sizes / n, size=resamples)  # (resamples, blocks)
+    out = [np.zeros(resamples) for _ in values]
+    for g in range(blocks):
+        lo, size = g * BLOCK_ROWS, int(sizes[g])
+        c = counts[:, g]
+        total = int(c.sum())
+        if total == 0:
+            continue
+        idx = rng.integers(0, size, size=total, dtype=np.uint32)
+        nonzero = c > 0
+        starts = np.concatenate(([0], np.cumsum(c)[:-1]))[nonzero]
+        for acc, v in zip(out, values, strict=True):
+            picked = v[lo : lo + size][idx]
+            acc[nonzero] += np.add.reduceat(picked, starts)
+    return out
+
+
+def bootstrap_ratio(
+    a: np.ndarray,
+    b: np.ndarray | None,
+    *,
+    level: float = DEFAULT_LEVEL,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> Interval:
+    """Percentile interval of ``Σ a / Σ b`` (``b=None``: Σ a / n) over bootstrap resamples.
+
+    ``a``, ``b``: float64 (n,) over the rows that entered the mean. The percentiles are
+    NumPy's default (linear) quantiles of the resampled ratios.
+    """
+    n = len(a)
+    if b is None:
+        (sa,) = resampled_sums([a], resamples, seed)
+        ratios = sa / n
+    else:
+        sa, sb = resampled_sums([a, b], resamples, seed)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratios = sa / sb
+        ratios = ratios[~np.isnan(ratios)]  # a resample whose weights are all 0
+    tail = (1.0 - level) / 2.0
+    low, high = np.quantile(ratios, [tail, 1.0 - tail])
+    return Interval(float(low), float(high), level, resamples, seed)
