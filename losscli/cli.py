@@ -348,6 +348,7 @@ def _run(command: str, p: dict[str, Any]) -> None:
         top=p["top"],
         sort=p["sort"],
         baseline_path=p.get("baseline"),
+        read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")},
     )
     if p.get("fail_if_worse") and not p.get("baseline"):
         raise click.UsageError("--fail-if-worse needs --baseline PATH")

@@ -324,8 +324,6 @@ def _smooth_binary(y: np.ndarray, eps: float) -> np.ndarray:
 def _bce_terms(scores: np.ndarray, y: np.ndarray, opts: LossOptions) -> tuple[np.ndarray, np.ndarray, int]:
     """(log p, log(1-p), clamped count) of the positive and negative terms."""
     conv = opts.convention
-    if opts.input == "logits" and conv != "sklearn":
-        return log_sigmoid(scores), log_sigmoid(-scores), 0
     p = scores if opts.input == "probs" else sigmoid(scores)  # sklearn takes probabilities
     lp, l1p, clipped = _prob_logs(p, conv)
     # a clamp matters only where its term has a non-zero target coefficient
@@ -340,11 +338,21 @@ def bce_elements(scores: np.ndarray, y: np.ndarray, opts: LossOptions) -> tuple[
     ``weight`` broadcast over columns: ``-w·[pw·y·log p + (1-y)·log(1-p)]``.
     """
     y = _smooth_binary(y, opts.label_smoothing)
-    lp, l1p, clamped = _bce_terms(scores, y, opts)
-    pos = y * lp
-    if opts.pos_weight is not None:
-        pos = pos * np.asarray(opts.pos_weight)
-    out = -(pos + (1.0 - y) * l1p)
+    if opts.input == "logits" and opts.convention != "sklearn":
+        # PyTorch's own arrangement: (1-y)·x - (1 + (pw-1)·y)·log σ(x). One softplus per
+        # element, never exp of a large number, and exact where a difference of two
+        # softplus terms would cancel (x = 40, y = 1 gives 4.2e-18, not 0).
+        log_sig = log_sigmoid(scores)
+        if opts.pos_weight is not None:
+            log_sig = log_sig * (1.0 + (np.asarray(opts.pos_weight) - 1.0) * y)
+        out = (1.0 - y) * scores - log_sig
+        clamped = 0
+    else:
+        lp, l1p, clamped = _bce_terms(scores, y, opts)
+        pos = y * lp
+        if opts.pos_weight is not None:
+            pos = pos * np.asarray(opts.pos_weight)
+        out = -(pos + (1.0 - y) * l1p)
     if opts.weight is not None:
         out = out * np.asarray(opts.weight)
     return out, clamped

@@ -42,7 +42,7 @@ class Request:
     top: int = 20
     sort: str = "index"
     baseline_path: str | None = None
-    read_kwargs: dict[str, int] = field(default_factory=dict)
+    read_kwargs: dict[str, Any] = field(default_factory=dict)  # passed to open_source
 
 
 @dataclass
@@ -230,15 +230,36 @@ class Meta:
 
 
 def evaluate(req: Request, sink: Callable[[RowBlock, Meta], None] | None = None) -> Result:
-    """Run the whole pass. ``sink`` receives every chunk's rows (streamed csv/jsonl output)."""
+    """Run the whole pass. ``sink`` receives every chunk's rows (streamed csv/jsonl output).
+
+    Large CSV files go through pyarrow when it is installed; if anything is wrong with the
+    input, the pass is rerun with the NumPy reader, whose errors name the line and column.
+    """
+    kwargs = dict(req.read_kwargs)
+    if sink is not None:
+        kwargs["reader"] = "numpy"  # streamed rows cannot be taken back for a rerun
+    used_fast: list[bool] = []
+    try:
+        return _open_and_run(req, sink, kwargs, used_fast)
+    except LossInputError:
+        if not any(used_fast):
+            raise
+    return _open_and_run(req, sink, {**kwargs, "reader": "numpy"}, [])
+
+
+def _open_and_run(
+    req: Request, sink: Callable[[RowBlock, Meta], None] | None, kwargs: dict[str, Any], used_fast: list[bool]
+) -> Result:
     paths = [req.score_path] + [p for p in (req.labels_path, req.baseline_path) if p]
     if paths.count("-") > 1:
         raise LossInputError("standard input (-) can feed only one of the inputs")
     opened: list[Source | None] = []
     try:
-        rk = dict(header=req.header, delimiter=req.delimiter, **req.read_kwargs)
+        rk = dict(header=req.header, delimiter=req.delimiter, **kwargs)
         for path in (req.score_path, req.labels_path, req.baseline_path):
-            opened.append(open_source(path, **rk) if path else None)  # type: ignore[arg-type]
+            src = open_source(path, **rk) if path else None
+            opened.append(src)
+            used_fast.append(src is not None and src.fast)
         scores, labels, baseline = opened
         assert scores is not None
         return _evaluate(req, sink, scores, labels, baseline)

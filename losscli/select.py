@@ -177,50 +177,50 @@ def label_values(
     """Labels as float64 (m, L): numbers, true/false → 1/0, class names → indices.
 
     Returns ``(values, used_names)``. Raises with ``row``/``col`` (the position in ``cols``).
+    Text is decoded once per distinct value, so a million rows of class names cost little.
     """
     out = np.empty((len(chunk), len(cols)))
     used_names = False
-    lookup = {c: i for i, c in enumerate(classes)} if classes else {}
-    lookup_lower = {c.lower(): i for c, i in lookup.items()}
     for c, j in enumerate(cols):
         if j not in chunk.text:
             out[:, c] = chunk.values[:, j]
             continue
-        vals = chunk.text[j]
-        col = np.empty(len(vals))
-        for i, v in enumerate(vals):
-            s = str(v).strip()
-            low = s.lower()
-            if low in TRUE_FALSE:
-                col[i] = TRUE_FALSE[low]
-                continue
+        uniq, inverse = np.unique(chunk.text[j], return_inverse=True)
+        decoded = np.empty(len(uniq))
+        for u, v in enumerate(uniq):
             try:
-                col[i] = float(s)
-                continue
-            except ValueError:
-                pass
-            if s in lookup or low in lookup_lower:
-                col[i] = lookup.get(s, lookup_lower.get(low, 0))
-                used_names = True
-                continue
-            if not s:
-                raise LossInputError("empty label", row=i, col=c, field="labels")
-            if lookup:
-                raise LossInputError(
-                    f"unknown class name {s!r} (classes: {', '.join(classes or [])})",
-                    row=i,
-                    col=c,
-                    field="labels",
-                )
-            raise LossInputError(
-                f"label {s!r} is not a number; class names need a score header that names the "
-                "classes, or --classes",
-                row=i,
-                col=c,
-                field="labels",
-            )
-        out[:, c] = col
+                decoded[u], is_name = _decode_label(str(v), classes)
+            except LossInputError as e:
+                row = int(np.argmax(inverse == u))  # the first row holding this value
+                raise LossInputError(e.message, row=row, col=c, field="labels") from None
+            used_names |= is_name
+        out[:, c] = decoded[inverse.reshape(-1)]
     return out, used_names
+
+
+def _decode_label(text: str, classes: list[str] | None) -> tuple[float, bool]:
+    """One label string → (value, was a class name)."""
+    s = text.strip()
+    low = s.lower()
+    if low in TRUE_FALSE:
+        return TRUE_FALSE[low], False
+    try:
+        return float(s), False
+    except ValueError:
+        pass
+    if classes:
+        if s in classes:
+            return float(classes.index(s)), True
+        lowered = [c.lower() for c in classes]
+        if low in lowered:
+            return float(lowered.index(low)), True
+    if not s:
+        raise LossInputError("empty label")
+    if classes:
+        raise LossInputError(f"unknown class name {s!r} (classes: {', '.join(classes)})")
+    raise LossInputError(
+        f"label {s!r} is not a number; class names need a score header that names the classes, or --classes"
+    )
 
 
 def label_kind(values: np.ndarray, used_names: bool) -> str:
