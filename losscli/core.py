@@ -244,6 +244,7 @@ def validate_targets(t: Targets, k: int, opts: LossOptions) -> None:
             raise LossInputError(
                 f"class index {int(idx[r])} is out of range for {k} classes (0..{k - 1}){hint}",
                 row=r,
+                col=0,
                 field="labels",
             )
         return
@@ -252,7 +253,14 @@ def validate_targets(t: Targets, k: int, opts: LossOptions) -> None:
     bad = ~np.isfinite(y) | (y < 0) | (y > 1)
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        raise LossInputError(f"label {y[r, c]!r} is outside [0, 1]", row=int(r), col=int(c), field="labels")
+        v = float(y[r, c])
+        hint = ""
+        if opts.family == "sigmoid" and v > 1 and v.is_integer():
+            hint = f"; {opts.loss} takes 0/1 labels, for class indices use ce"
+        shown = int(v) if v.is_integer() else v
+        raise LossInputError(
+            f"label {shown!r} is outside [0, 1]{hint}", row=int(r), col=int(c), field="labels"
+        )
     if opts.family == "softmax":
         sums = y.sum(axis=1)
         off = np.abs(sums - 1.0) > ROW_SUM_TOL
@@ -339,13 +347,17 @@ def bce_elements(scores: np.ndarray, y: np.ndarray, opts: LossOptions) -> tuple[
     """
     y = _smooth_binary(y, opts.label_smoothing)
     if opts.input == "logits" and opts.convention != "sklearn":
-        # PyTorch's own arrangement: (1-y)·x - (1 + (pw-1)·y)·log σ(x). One softplus per
-        # element, never exp of a large number, and exact where a difference of two
-        # softplus terms would cancel (x = 40, y = 1 gives 4.2e-18, not 0).
-        log_sig = log_sigmoid(scores)
+        # -log σ(x) = softplus(-x) and -log(1-σ(x)) = softplus(x) share log1p(exp(-|x|)):
+        # one exp and one log1p per element, never exp of a large number, and no
+        # cancellation, so tiny losses stay exact (x = -40, y = 0 gives 4.2e-18, where
+        # x - log σ(x) would round to 0).
+        shared = np.log1p(np.exp(-np.abs(scores)))
+        pos = np.maximum(-scores, 0.0) + shared  # -log σ(x)
+        neg = np.maximum(scores, 0.0) + shared  # -log(1 - σ(x))
+        pos = y * pos
         if opts.pos_weight is not None:
-            log_sig = log_sig * (1.0 + (np.asarray(opts.pos_weight) - 1.0) * y)
-        out = (1.0 - y) * scores - log_sig
+            pos = pos * np.asarray(opts.pos_weight)
+        out = pos + (1.0 - y) * neg
         clamped = 0
     else:
         lp, l1p, clamped = _bce_terms(scores, y, opts)

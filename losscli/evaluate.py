@@ -309,18 +309,11 @@ def _evaluate(
                 raise p.locate(e, chunks) from None
             one_hot = one_hot and select.is_one_hot(v)
     kind = select.label_kind(lv, used_names)
-    choice = core.choose_mode(req.command, p.k, n_label_cols, kind, one_hot)
+    try:
+        choice = core.choose_mode(req.command, p.k, n_label_cols, kind, one_hot)
+    except LossInputError as e:
+        raise LossInputError(f"{scores.path}: {e.message}") from None
     loss = req.command if req.command != "auto" else ("ce" if choice.mode == "multiclass" else "bce")
-    if req.command in ("bce", "focal") and choice.mode == "binary" and kind == "index":
-        raise p.locate(
-            LossInputError(
-                f"{loss} needs 0/1 labels, but found class index {int(np.max(lv))}; for class indices use ce",
-                row=int(np.argmax(lv)),
-                col=0,
-                field="labels",
-            ),
-            first,
-        )
     opts = core.LossOptions(
         loss=loss,
         input=req.input,

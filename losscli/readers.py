@@ -18,6 +18,8 @@ import io
 import json
 import os
 import sys
+import warnings
+import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -181,6 +183,17 @@ class _SafeStream:
     def readable(self) -> bool:
         return True
 
+    def peek(self, n: int) -> bytes:
+        """The first ``n`` bytes (fewer at the end), without consuming them."""
+        inner = self.stream
+        assert isinstance(inner, _Peekable)
+        try:
+            return inner.peek(n)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+            raise LossInputError(f"{self.name}: corrupt or truncated gzip data ({e})") from None
+        except OSError as e:
+            raise LossInputError(f"{self.name}: read failed ({e})") from None
+
     def readinto(self, b: bytearray | memoryview) -> int:  # lets numpy read .npy from it
         data = self.read(len(b))
         b[: len(data)] = data
@@ -232,6 +245,30 @@ def open_source(
     fmt, gz = _format_from_name(path) if path != "-" else (None, False)
     raw = _Peekable(_open_bytes(path))
     try:
+        src = _open_stream(
+            raw, path, name, fmt, gz, header, delimiter, first_block, block, reader, arrow_min_bytes
+        )
+    except BaseException:
+        _close_quietly(raw)
+        raise
+    src.closer.append(raw)
+    return src
+
+
+def _open_stream(
+    raw: _Peekable,
+    path: str,
+    name: str,
+    fmt: str | None,
+    gz: bool,
+    header: bool | None,
+    delimiter: str | None,
+    first_block: int,
+    block: int,
+    reader: str,
+    arrow_min_bytes: int,
+) -> Source:
+    try:
         magic = raw.peek(2)
     except OSError as e:
         raise LossInputError(f"{name}: read failed ({e})") from None
@@ -242,24 +279,12 @@ def open_source(
         raise LossInputError(f"{name}: not gzip data (the name ends in .gz)")
     else:
         stream = _SafeStream(raw, name)
-    inner = stream.stream
-    assert isinstance(inner, _Peekable)
     if fmt is None or fmt == "txt":
-        try:
-            head = inner.peek(64)
-        except (EOFError, zlib.error, gzip.BadGzipFile) as e:
-            raise LossInputError(f"{name}: corrupt or truncated gzip data ({e})") from None
-        fmt = _sniff(head, fmt)
-    try:
-        arrow = _arrow_path(path, fmt, reader, arrow_min_bytes)
-        src = _open_format(
-            fmt, stream, path, name, header, delimiter, first_block, block, gz or magic == b"\x1f\x8b", arrow
-        )
-    except BaseException:
-        _close_quietly(raw)
-        raise
-    src.closer.append(raw)
-    return src
+        fmt = _sniff(stream.peek(64), fmt)
+    arrow = _arrow_path(path, fmt, reader, arrow_min_bytes)
+    return _open_format(
+        fmt, stream, path, name, header, delimiter, first_block, block, gz or magic == b"\x1f\x8b", arrow
+    )
 
 
 def _arrow_path(path: str, fmt: str | None, reader: str, min_bytes: int) -> str | None:
@@ -410,12 +435,18 @@ def _csv_source(
     arrow: str | None = None,
 ) -> Source:
     blocks = iter(_BlockReader(stream, name, first_block, block))
-    # First non-empty block: header, delimiter, width and column kinds.
-    text, line0 = "", 1
-    for text, line0 in blocks:  # noqa: B007 - the loop finds the first non-blank block
-        if text.strip():
+    # The first blocks, up to SAMPLE_ROWS data rows: header, delimiter, width, column kinds.
+    pieces: list[tuple[str, int]] = []
+    line0 = 1
+    for t, ln in blocks:
+        if not pieces:
+            line0 = ln
+        pieces.append((t, ln))
+        joined = "".join(p for p, _ in pieces)
+        if sum(1 for x in joined.split("\n", SAMPLE_ROWS + 2) if x.strip()) > SAMPLE_ROWS + 1:
             break
-    else:
+    text = "".join(p for p, _ in pieces)
+    if not text.strip():
         raise LossInputError(f"{name}: empty input (no rows)")
     lines = text.split("\n")
     if lines and lines[-1] == "":
@@ -456,13 +487,11 @@ def _csv_source(
     def chunks() -> Iterator[Chunk]:
         row = 0
         parser = _CsvParser(name, ncols, delim, text_cols)
-        # the first block minus the header line, then the others as they come
-        body_lines = lines[skip + 1 :] if header else lines[skip:]
+        # the sampled blocks minus leading blank lines and the header, then the rest as it
+        # comes; each block stays a chunk of its own
         start = (header_line + 1) if header_line is not None else line0 + skip
-        first_text = "\n".join(body_lines) + ("\n" if body_lines else "")
-        pending: list[tuple[str, int]] = [(first_text, start)]
-        for item in pending:
-            c = parser.parse(item[0], item[1], row)
+        for t, ln in _from_line(pieces, start):
+            c = parser.parse(t, ln, row)
             if c is not None:
                 row += len(c)
                 yield c
@@ -475,6 +504,19 @@ def _csv_source(
             raise LossInputError(f"{name}: no data rows" + (" (only a header)" if header else ""))
 
     return Source(name, ncols, names, text_cols, chunks(), line_based=True)
+
+
+def _from_line(pieces: list[tuple[str, int]], start: int) -> list[tuple[str, int]]:
+    """The (text, first line) blocks cut so that they begin at file line ``start``."""
+    out = []
+    for t, ln in pieces:
+        if ln < start:
+            parts = t.split("\n", start - ln)
+            if len(parts) <= start - ln:
+                continue  # the whole block lies before ``start``
+            t, ln = parts[-1], start
+        out.append((t, ln))
+    return out
 
 
 class _CsvParser:
@@ -508,14 +550,23 @@ class _CsvParser:
         kw = {"delimiter": self.delim, "ndmin": 2, "comments": None, "quotechar": '"'}
         if not self.text_cols:
             return np.loadtxt(io.StringIO(text), dtype=np.float64, **kw), {}  # type: ignore[call-overload]
-        raw = np.loadtxt(io.StringIO(text), dtype=str, **kw)  # type: ignore[call-overload]
-        if raw.shape[1] != self.ncols:
+        # Text columns: numbers and text parsed apart (a str array of the whole table would be
+        # as wide as its longest field). usecols ignores extra fields, so the field count of
+        # every line is checked here; quoted fields go to the exact line-by-line pass.
+        if self.delim is None or '"' in text:
+            raise ValueError("quoted or whitespace-delimited text: parse line by line")
+        lines = [ln for ln in text.split("\n") if ln.strip()]
+        if any(ln.count(self.delim) != self.ncols - 1 for ln in lines):
             raise ValueError("ragged")
-        values = np.full(raw.shape, np.nan)
+        values = np.full((len(lines), self.ncols), np.nan)
         num = [j for j in range(self.ncols) if j not in self.text_cols]
-        if num:
-            values[:, num] = raw[:, num].astype(np.float64)
-        texts = {j: np.char.strip(raw[:, j]) for j in self.text_cols}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "line contained no data": blank lines
+            if num:
+                values[:, num] = np.loadtxt(lines, dtype=np.float64, usecols=num, **kw)  # type: ignore[call-overload]
+            tcols = sorted(self.text_cols)
+            raw = np.loadtxt(lines, dtype=str, usecols=tcols, **kw)  # type: ignore[call-overload]
+        texts = {j: np.char.strip(raw[:, c]) for c, j in enumerate(tcols)}
         return values, texts
 
     def _slow(self, text: str, first_line: int) -> tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]:
@@ -597,12 +648,30 @@ def _jsonl_source(text: str, name: str) -> Source:
     return _from_rows(items, name, np.array(lines, dtype=np.int64))
 
 
+def _is_record(doc: dict[str, object]) -> bool:
+    """One row (a JSON Lines file of one line) rather than a whole ``{"logits": rows}`` object:
+    nothing but scalars, or one flat list of scores next to a scalar label."""
+    if not any(isinstance(v, (list, dict)) for v in doc.values()):
+        return True
+    scores = [doc[k] for k in (*SCORE_KEYS, *EXTRA_SCORE_KEYS) if k in doc]
+    label = [doc[k] for k in LABEL_KEYS if k in doc]
+    return (
+        len(scores) == 1
+        and isinstance(scores[0], list)
+        and not any(isinstance(v, (list, dict)) for v in scores[0])
+        and len(label) == 1
+        and not isinstance(label[0], (list, dict))
+    )
+
+
 def _from_document(doc: object, name: str) -> Source:
     if isinstance(doc, list):
         if not doc:
             raise LossInputError(f"{name}: empty list (no rows)")
         return _from_rows(doc, name, None)
     if isinstance(doc, dict):
+        if _is_record(doc):
+            return _from_rows([doc], name, np.array([1]))  # one JSON Lines record
         return _from_object(doc, name)
     raise LossInputError(
         f'{name}: expected a list of rows or an object with "logits"/"probs"/"log_probs", '
@@ -683,7 +752,7 @@ def _from_rows(items: list[object], name: str, lines: np.ndarray | None) -> Sour
                 for j, v in enumerate(it):
                     if isinstance(v, (list, dict)):
                         raise LossInputError(
-                            f"{where(i)}: value {j + 1} is nested {_jtype(v)}; rows hold numbers"
+                            f"{where(i)}, column {j + 1}: {_jtype(v)} inside a row; rows hold numbers"
                         ) from None
             values, texts, text_cols = _table(name, cols, None, lines)
     else:
@@ -854,18 +923,25 @@ def _npy_error(name: str, e: Exception) -> LossInputError:
 
 
 def _npy_source(stream: _SafeStream, path: str, name: str, compressed: bool) -> Source:
+    head = stream.peek(6)
+    if head.startswith(b"PK"):
+        raise LossInputError(f"{name}: an .npz (zip) archive, not a .npy array; name it .npz")
+    if head != b"\x93NUMPY":
+        raise LossInputError(f"{name}: not a .npy file (it does not start with the NumPy magic bytes)")
     try:
         if not compressed and path != "-":
             stream.close()
-            arr = np.load(path, allow_pickle=False, mmap_mode="r")
+            loaded = np.load(path, allow_pickle=False, mmap_mode="r")
+            if not isinstance(loaded, np.ndarray):  # an .npz archive under a .npy name
+                loaded.close()
+                raise LossInputError(f"{name}: an .npz archive, not a .npy array; name it .npz")
+            arr = loaded
         else:
             arr = np.lib.format.read_array(stream, allow_pickle=False)
     except LossInputError:
         raise
-    except (ValueError, OSError, EOFError) as e:
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
         raise _npy_error(name, e) from None
-    if not isinstance(arr, np.ndarray):
-        raise LossInputError(f"{name}: not a .npy array")
     table = _as_table(arr, name, "the array")
     n = table.shape[0]
     if n == 0:
@@ -881,18 +957,17 @@ def _npy_source(stream: _SafeStream, path: str, name: str, compressed: bool) -> 
 def _npz_source(stream: _SafeStream, name: str) -> Source:
     data = stream.read()
     try:
-        npz = np.load(io.BytesIO(data), allow_pickle=False)
-        if not isinstance(npz, np.lib.npyio.NpzFile):
-            raise ValueError("not an .npz archive")
-        arrays = {k: npz[k] for k in npz.files}
+        loaded = np.load(io.BytesIO(data), allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise LossInputError(f"{name}: a .npy array, not an .npz archive; name it .npy")
+        with loaded as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except LossInputError:
+        raise
+    except zipfile.BadZipFile as e:
+        raise LossInputError(f"{name}: not a valid .npz archive ({e})") from None
     except (ValueError, OSError, EOFError, zlib.error) as e:
         raise _npy_error(name, e) from None
-    except Exception as e:  # zipfile.BadZipFile and friends from a damaged archive
-        import zipfile
-
-        if isinstance(e, zipfile.BadZipFile):
-            raise LossInputError(f"{name}: not a valid .npz archive ({e})") from None
-        raise
     score_keys = [k for k in (*SCORE_KEYS, *EXTRA_SCORE_KEYS) if k in arrays]
     if len(arrays) == 1 and not score_keys:
         score_keys = list(arrays)
