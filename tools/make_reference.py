@@ -94,7 +94,7 @@ def check(desc, got, want, rtol=1e-12, atol=0.0):
 def check_list(desc, got, want, rtol=1e-12, atol=0.0):
     got = [float(g) for g in got]
     assert len(got) == len(want), desc
-    for i, (g, w) in enumerate(zip(got, want)):
+    for i, (g, w) in enumerate(zip(got, want, strict=True)):
         assert abs(g - w) <= atol + rtol * abs(w), f"{desc}[{i}]: got {g!r}, documented {w!r}"
     CHECKS.append((desc, got, want))
 
@@ -261,7 +261,7 @@ def torch_ce(scores, labels, inp, weight=None, ignore_index=None, label_smoothin
         d = torch.where(valid, d, torch.zeros(n))
         # torch's weighted mean is sum_i l_i / sum_i d_i (d_i = w[y_i], 0 for ignored)
         assert close(mean, none.sum() / d.sum()), (f(mean), f(none.sum() / d.sum()))
-        per = [f(v) if bool(ok) else None for v, ok in zip(none, valid)]
+        per = [f(v) if bool(ok) else None for v, ok in zip(none, valid, strict=True)]
         if sample_weight is not None:
             s = T(sample_weight)
             # mean = sum_i s_i*l_i / sum_i s_i*d_i ; sum = sum_i s_i*l_i
@@ -405,7 +405,7 @@ def keras_ce(scores, labels, inp, weight=None, ignore_index=None, label_smoothin
     # keras ignore_class: mean over valid rows.  (Keras divides by valid + 1e-7; the
     # contract uses the exact mean over valid rows.)
     mean, total = keras_reduce(per, sample_weight, valid)
-    return [f(v) if ok else None for v, ok in zip(per, valid)], mean, total
+    return [f(v) if ok else None for v, ok in zip(per, valid, strict=True)], mean, total
 
 
 def keras_focal(scores, labels, inp, alpha=None, gamma=2.0, sample_weight=None):
@@ -1462,7 +1462,8 @@ def main():
         counts[key] = counts.get(key, 0) + 1
     print(f"wrote {out}: {len(CASES)} cases, {os.path.getsize(out)} bytes", file=sys.stderr)
     for key in sorted(counts):
-        print("  %-6s %-8s %-10s %d" % (key + (counts[key],)), file=sys.stderr)
+        loss, conv, kind = key
+        print(f"  {loss:<6} {conv:<8} {kind:<10} {counts[key]}", file=sys.stderr)
     print(f"{len(CHECKS)} documented numbers asserted", file=sys.stderr)
 
 
