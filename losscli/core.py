@@ -439,10 +439,12 @@ def ce_per_sample(
     """
     n, k = scores.shape
     conv, eps = opts.convention, opts.label_smoothing
-    logp, clipped = _class_logs(scores, opts)
     w = np.asarray(opts.weight, dtype=np.float64) if opts.weight is not None else None
     valid = np.ones(n, dtype=bool)
     denom = np.ones(n)
+    if t.index is not None and opts.input == "logits" and conv != "sklearn" and eps == 0:
+        return _ce_logits_hard(scores, t.index, w, opts)
+    logp, clipped = _class_logs(scores, opts)
 
     if t.index is not None:
         idx = t.index
@@ -460,12 +462,11 @@ def ce_per_sample(
                 loss = (1.0 - eps) * loss - (eps / k) * wl.sum(axis=1)
             if w is not None:
                 denom = wy.copy()
-            coef = np.zeros((n, k))
-            coef[rows, safe] = 1.0
+            coef = _one_hot(safe, k) if clipped is not None else None
         else:
-            coef = np.zeros((n, k))
-            coef[rows, safe] = 1.0
+            coef = _one_hot(safe, k) if clipped is not None or eps > 0 else None
             if eps > 0:  # keras: CategoricalCrossentropy on one-hot targets
+                assert coef is not None
                 coef = coef * (1.0 - eps) + eps / k
                 loss = -_xlogy_sum(coef, logp)
             else:
@@ -485,10 +486,40 @@ def ce_per_sample(
 
     clamped = 0
     if clipped is not None:
+        assert coef is not None
         clamped = int(((coef > 0) & clipped)[valid].any(axis=1).sum())
     loss = np.where(valid, loss, np.nan)
     denom = np.where(valid, denom, 0.0)
     return loss, denom, valid, clamped
+
+
+def _one_hot(index: np.ndarray, k: int) -> np.ndarray:
+    out = np.zeros((len(index), k))
+    out[np.arange(len(index)), index] = 1.0
+    return out
+
+
+def _ce_logits_hard(
+    x: np.ndarray, index: np.ndarray, w: np.ndarray | None, opts: LossOptions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The common case (logits, class indices, no smoothing) without an (n, k) log-softmax:
+    ``loss = (max - x_y) + log Σ exp(x - max)``, exact when the target is the argmax."""
+    n = len(index)
+    valid = index != opts.ignore_index if opts.ignore_index is not None else np.ones(n, dtype=bool)
+    safe = np.where(valid, index, 0)
+    m = x.max(axis=1)
+    e = x - m[:, None]
+    np.exp(e, out=e)  # one (n, k) temporary, reused
+    loss = (m - x[np.arange(n), safe]) + np.log(e.sum(axis=1))
+    denom = np.ones(n)
+    if w is not None:
+        wy = w[safe]
+        loss = loss * wy
+        if opts.convention == "torch":
+            denom = wy  # keras: class_weight acts as a sample weight, mean over N
+    loss = np.where(valid, loss, np.nan)
+    denom = np.where(valid, denom, 0.0)
+    return loss, denom, valid, 0
 
 
 def _xlogy_sum(coef: np.ndarray, logp: np.ndarray) -> np.ndarray:

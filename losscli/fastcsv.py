@@ -1,26 +1,30 @@
-"""Optional CSV fast path: pyarrow's multi-threaded parser, streamed in record batches.
+"""Optional CSV fast path: pyarrow's multi-threaded parser on pieces of the file.
 
-Used for large CSV files when ``losscli[fast]`` (pyarrow) is installed. pyarrow reports
-malformed input without line numbers, so any failure here raises :class:`FastPathError`,
-and the caller reruns the whole pass with the NumPy reader, which names the line and the
-column. Valid input gives the same arrays on both paths.
+Used for large CSV files when ``losscli[fast]`` (pyarrow) is installed. The file is read in
+pieces of a few MiB cut at line ends; each piece is parsed by ``pyarrow.csv.read_csv`` with
+its threads (about 1.5x faster than pyarrow's streaming reader on two cores, with the same
+flat memory). pyarrow reports malformed input without line numbers, so any failure raises
+:class:`FastPathError`, and the caller reruns the pass with the NumPy reader, which names the
+line and the column. Valid input gives the same arrays on both paths.
 """
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import zlib
 from collections.abc import Iterator
+from typing import IO
 
 import numpy as np
 
 from losscli.errors import LossInputError
 from losscli.readers import Chunk
 
-# pyarrow's reader keeps a few blocks in flight; small blocks keep its memory low (measured:
-# 256 KiB → ~90 MB peak RSS for a 10M-row file, 4 MiB → ~215 MB) at the same speed, and
-# batches are joined into chunks of CHUNK_ROWS so the per-chunk NumPy work stays vectorised
-BLOCK_BYTES = 256 << 10
-CHUNK_ROWS = 1 << 18
+# measured on 2 cores, 10M rows x 2 and 1M rows x 10: 2 MiB pieces run as fast as 4 MiB
+# ones (0.85 s / 0.70 s whole-process) with 110 MB instead of 160 MB peak RSS; pyarrow's
+# streaming reader took 1.0 s / 0.8 s
+PIECE_BYTES = 2 << 20
 
 
 class FastPathError(LossInputError):
@@ -32,62 +36,83 @@ def available() -> bool:
 
 
 def chunks(
-    path: str, name: str, ncols: int, delim: str, text_cols: set[int], *, skip_rows: int
+    path: str,
+    name: str,
+    ncols: int,
+    delim: str,
+    text_cols: set[int],
+    *,
+    skip_rows: int,
+    meter: list[IO[bytes]] | None = None,
 ) -> Iterator[Chunk]:
-    """Row chunks of a CSV file: float64 columns, and str columns for ``text_cols``."""
+    """Row chunks of a CSV file: float64 columns, and str columns for ``text_cols``.
+
+    ``meter`` receives the opened raw file, so a caller can show progress from its position.
+    """
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     names = [f"c{j}" for j in range(ncols)]
     types = {n: (pa.string() if j in text_cols else pa.float64()) for j, n in enumerate(names)}
+    read = pacsv.ReadOptions(column_names=names, use_threads=True, block_size=PIECE_BYTES // 4)
+    parse = pacsv.ParseOptions(delimiter=delim, quote_char='"', ignore_empty_lines=True)
+    convert = pacsv.ConvertOptions(column_types=types, null_values=[], strings_can_be_null=False)
+    raw = open(path, "rb")  # noqa: SIM115 - closed in the finally below
+    if meter is not None:
+        meter.append(raw)
     try:
-        reader = pacsv.open_csv(
-            pa.input_stream(path, compression="detect"),
-            read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=skip_rows, block_size=BLOCK_BYTES, use_threads=True
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', ignore_empty_lines=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=types, null_values=[], strings_can_be_null=False, include_columns=names
-            ),
-        )
+        stream: IO[bytes] = raw
+        if raw.read(2) == b"\x1f\x8b":
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
+        raw.seek(0)
+        head = stream.read(3)
+        rest = b"" if head == b"\xef\xbb\xbf" else head  # a UTF-8 byte-order mark is not data
+        for _ in range(skip_rows):
+            line = rest + stream.readline()
+            rest = b""
+            if not line:
+                break
         row = 0
-        pending: list[Chunk] = []
-        size = 0
-        for batch in reader:
-            if batch.num_rows == 0:
+        while True:
+            data = stream.read(PIECE_BYTES)
+            if not data:
+                data, rest = rest, b""
+                if not data.strip():
+                    break
+            else:
+                data = rest + data
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    rest = data
+                    continue
+                data, rest = data[: cut + 1], data[cut + 1 :]
+            if not data.strip():
                 continue
-            pending.append(_to_chunk(batch, ncols, text_cols, row + size))
-            size += batch.num_rows
-            if size >= CHUNK_ROWS:
-                yield _join(pending)
-                row += size
-                pending, size = [], 0
-        if pending:
-            yield _join(pending)
-            row += size
+            table = pacsv.read_csv(
+                pa.py_buffer(data), read_options=read, parse_options=parse, convert_options=convert
+            )
+            if table.num_rows == 0:
+                continue
+            yield _to_chunk(table, ncols, text_cols, row)
+            row += table.num_rows
         if row == 0:
             raise FastPathError(f"{name}: no data rows")
     except pa.ArrowException as e:
         raise FastPathError(f"{name}: {e}") from None
+    except (OSError, EOFError, zlib.error) as e:
+        raise FastPathError(f"{name}: {e}") from None
+    finally:
+        raw.close()
 
 
-def _to_chunk(batch: object, ncols: int, text_cols: set[int], start: int) -> Chunk:
-    m = batch.num_rows  # type: ignore[attr-defined]
+def _to_chunk(table: object, ncols: int, text_cols: set[int], start: int) -> Chunk:
+    m = table.num_rows  # type: ignore[attr-defined]
     values = np.full((m, ncols), np.nan)
     text: dict[int, np.ndarray] = {}
     for j in range(ncols):
-        col = batch.column(j)  # type: ignore[attr-defined]
+        col = table.column(j)  # type: ignore[attr-defined]
         if j in text_cols:
-            text[j] = np.char.strip(col.to_numpy(zero_copy_only=False).astype(str))
+            text[j] = np.char.strip(col.to_numpy().astype(str))
         else:
             values[:, j] = col.to_numpy()
     return Chunk(values, text, start, None)
-
-
-def _join(parts: list[Chunk]) -> Chunk:
-    if len(parts) == 1:
-        return parts[0]
-    values = np.concatenate([p.values for p in parts])
-    text = {j: np.concatenate([p.text[j] for p in parts]) for j in parts[0].text}
-    return Chunk(values, text, parts[0].start_row, None)
