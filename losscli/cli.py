@@ -311,6 +311,49 @@ class _Destination:
                 self.tmp = None
 
 
+class _ProgressBar:
+    """A byte progress bar on stderr for inputs that take more than about a second.
+
+    Only for the table on an interactive stderr: never in ``-q`` or machine formats, never
+    in a CI log. rich is imported only when the bar actually appears.
+    """
+
+    DELAY = 1.0
+
+    def __init__(self, label: str) -> None:
+        import time
+
+        self.label = label
+        self.start = time.monotonic()
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        if self.bar is None:
+            if time.monotonic() - self.start < self.DELAY or done >= total:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+            self.bar = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
 def _run(command: str, p: dict[str, Any]) -> None:
     """Shared body of bce / ce / focal / auto."""
     sources = [(k, p.get(k)) for k in ("logits", "probs", "log_probs")]
@@ -353,9 +396,14 @@ def _run(command: str, p: dict[str, Any]) -> None:
     if p.get("fail_if_worse") and not p.get("baseline"):
         raise click.UsageError("--fail-if-worse needs --baseline PATH")
     dest = _Destination(p.get("output"))
+    bar = _ProgressBar(f"reading {path}") if fmt == "table" and sys.stderr.isatty() else None
     try:
         sink = render.RowWriter(fmt, dest.stream) if fmt in ("csv", "tsv", "jsonl") else None
-        res = evaluate.evaluate(req, sink)
+        try:
+            res = evaluate.evaluate(req, sink, bar)
+        finally:
+            if bar is not None:
+                bar.close()
         res.extra["sort"] = p["sort"]
         if p.get("per_class"):
             res.extra["per_class"] = True

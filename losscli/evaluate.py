@@ -229,7 +229,12 @@ class Meta:
     opts: core.LossOptions
 
 
-def evaluate(req: Request, sink: Callable[[RowBlock, Meta], None] | None = None) -> Result:
+Progress = Callable[[int, int], None]
+
+
+def evaluate(
+    req: Request, sink: Callable[[RowBlock, Meta], None] | None = None, progress: Progress | None = None
+) -> Result:
     """Run the whole pass. ``sink`` receives every chunk's rows (streamed csv/jsonl output).
 
     Large CSV files go through pyarrow when it is installed; if anything is wrong with the
@@ -240,15 +245,19 @@ def evaluate(req: Request, sink: Callable[[RowBlock, Meta], None] | None = None)
         kwargs["reader"] = "numpy"  # streamed rows cannot be taken back for a rerun
     used_fast: list[bool] = []
     try:
-        return _open_and_run(req, sink, kwargs, used_fast)
+        return _open_and_run(req, sink, progress, kwargs, used_fast)
     except LossInputError:
         if not any(used_fast):
             raise
-    return _open_and_run(req, sink, {**kwargs, "reader": "numpy"}, [])
+    return _open_and_run(req, sink, progress, {**kwargs, "reader": "numpy"}, [])
 
 
 def _open_and_run(
-    req: Request, sink: Callable[[RowBlock, Meta], None] | None, kwargs: dict[str, Any], used_fast: list[bool]
+    req: Request,
+    sink: Callable[[RowBlock, Meta], None] | None,
+    progress: Progress | None,
+    kwargs: dict[str, Any],
+    used_fast: list[bool],
 ) -> Result:
     paths = [req.score_path] + [p for p in (req.labels_path, req.baseline_path) if p]
     if paths.count("-") > 1:
@@ -262,7 +271,7 @@ def _open_and_run(
             used_fast.append(src is not None and src.fast)
         scores, labels, baseline = opened
         assert scores is not None
-        return _evaluate(req, sink, scores, labels, baseline)
+        return _evaluate(req, sink, progress, scores, labels, baseline)
     finally:
         for src in opened:
             if src is not None:
@@ -272,6 +281,7 @@ def _open_and_run(
 def _evaluate(
     req: Request,
     sink: Callable[[RowBlock, Meta], None] | None,
+    progress: Progress | None,
     scores: Source,
     labels: Source | None,
     baseline: Source | None,
@@ -402,6 +412,10 @@ def _evaluate(
         keeper.add(block)
         if sink is not None:
             sink(block, meta)
+        if progress is not None:
+            where = scores.progress()
+            if where is not None:
+                progress(*where)
 
     summary = acc.summary()
     rows, hidden = keeper.result(summary.n + summary.ignored)

@@ -82,6 +82,18 @@ class Source:
     extra: dict[str, object] = field(default_factory=dict)
     closer: list[_Peekable] = field(default_factory=list)
     fast: bool = False  # parsed by pyarrow: errors are located by a rerun with NumPy
+    meter: list[IO[bytes]] = field(default_factory=list)  # the file whose position is progress
+
+    def progress(self) -> tuple[int, int] | None:
+        """(bytes read, file size) of a regular file, for a progress bar; None if unknown."""
+        for f in self.meter:
+            try:
+                if f.closed:
+                    return None
+                return f.tell(), os.fstat(f.fileno()).st_size
+            except (OSError, ValueError):
+                return None
+        return None
 
     def close(self) -> None:
         """Release the underlying file (stdin is left open)."""
@@ -252,6 +264,8 @@ def open_source(
         _close_quietly(raw)
         raise
     src.closer.append(raw)
+    if path != "-" and not src.meter:
+        src.meter.append(raw.raw)
     return src
 
 
@@ -481,8 +495,9 @@ def _csv_source(
     if arrow is not None and delim is not None and line0 == 1 and skip == 0:
         from losscli import fastcsv
 
-        fast = fastcsv.chunks(arrow, name, ncols, delim, text_cols, skip_rows=1 if header else 0)
-        return Source(name, ncols, names, text_cols, fast, line_based=True, fast=True)
+        meter: list[IO[bytes]] = []
+        fast = fastcsv.chunks(arrow, name, ncols, delim, text_cols, skip_rows=1 if header else 0, meter=meter)
+        return Source(name, ncols, names, text_cols, fast, line_based=True, fast=True, meter=meter)
 
     def chunks() -> Iterator[Chunk]:
         row = 0

@@ -18,6 +18,7 @@ from losscli.evaluate import Meta, Result, RowBlock
 
 FORMATS = ("table", "json", "csv", "tsv", "jsonl", "markdown")
 MAX_SCORE_COLUMNS = 4
+JSON_SLICE = 1 << 16  # per_sample values formatted at a time
 JSON_EXTRAS = (
     "ci",
     "ci_level",
@@ -128,8 +129,21 @@ def per_class(res: Result) -> list[dict[str, Any]] | None:
 
 
 def render_json(res: Result, out: IO[str]) -> None:
-    json.dump(summary_dict(res), out, allow_nan=False)
-    out.write("\n")
+    """The JSON object; ``per_sample`` is written in slices, never as one Python list."""
+    doc = summary_dict(res, with_per_sample=False)
+    if res.per_sample is None:
+        out.write(json.dumps(doc, allow_nan=False) + "\n")
+        return
+    keys = list(doc)
+    cut = keys.index("exact_match" if "exact_match" in doc else "accuracy") + 1
+    head = json.dumps({k: doc[k] for k in keys[:cut]}, allow_nan=False)
+    tail = json.dumps({k: doc[k] for k in keys[cut:]}, allow_nan=False)
+    out.write(head[:-1] + ', "per_sample": [')
+    values = res.per_sample
+    for a in range(0, len(values), JSON_SLICE):
+        part = values[a : a + JSON_SLICE].tolist()
+        out.write((", " if a else "") + ", ".join(repr(v) if math.isfinite(v) else "null" for v in part))
+    out.write("], " + tail[1:] + "\n")
 
 
 def render_quiet(res: Result, out: IO[str]) -> None:
@@ -334,7 +348,8 @@ def render_table(res: Result, out: IO[str], *, is_tty: bool) -> None:
         )
     # plain "key  value" lines: no padding to the widest row, nothing to truncate
     for k, v in [*_summary_pairs(res), ("signature", res.signature)]:
-        line = Text(f"{k:<12}", style="bold")
+        line = Text()
+        line.append(f"{k:<12}", style="bold")
         line.append(v)
         console.print(line)
     if res.extra.get("per_class"):
