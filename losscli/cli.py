@@ -417,11 +417,11 @@ def _run(command: str, p: dict[str, Any]) -> None:
 
 def _statistics(res: Any, p: dict[str, Any]) -> None:
     """--ci and --baseline: bootstrap intervals, added to the result's extras and signature."""
-    from losscli import evaluate, stats
-
     level = p.get("ci")
     if level is None and not p.get("baseline"):
         return
+    from losscli import evaluate, stats
+
     level = level if level is not None else stats.DEFAULT_LEVEL
     kw = {"level": level, "resamples": p["resamples"], "seed": p["seed"]}
     if p.get("ci") is not None:

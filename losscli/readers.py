@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import gzip
 import io
 import json
 import os
 import sys
 import warnings
-import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -180,17 +178,21 @@ class _Peekable:
 class _SafeStream:
     """Wraps a (possibly gzip) stream so that decompression errors become input errors."""
 
-    def __init__(self, stream: IO[bytes] | _Peekable, name: str) -> None:
+    def __init__(self, stream: IO[bytes] | _Peekable, name: str, compressed: bool = False) -> None:
         self.stream = stream
         self.name = name
+        self.compressed = compressed
+
+    def _error(self, e: Exception) -> LossInputError:
+        if self.compressed or isinstance(e, (EOFError, zlib.error)):
+            return LossInputError(f"{self.name}: corrupt or truncated gzip data ({e})")
+        return LossInputError(f"{self.name}: read failed ({e})")
 
     def read(self, n: int = -1) -> bytes:
         try:
             return self.stream.read(n)
-        except (EOFError, zlib.error, gzip.BadGzipFile) as e:
-            raise LossInputError(f"{self.name}: corrupt or truncated gzip data ({e})") from None
-        except OSError as e:
-            raise LossInputError(f"{self.name}: read failed ({e})") from None
+        except (EOFError, zlib.error, OSError) as e:
+            raise self._error(e) from None
 
     def readable(self) -> bool:
         return True
@@ -201,10 +203,8 @@ class _SafeStream:
         assert isinstance(inner, _Peekable)
         try:
             return inner.peek(n)
-        except (EOFError, zlib.error, gzip.BadGzipFile) as e:
-            raise LossInputError(f"{self.name}: corrupt or truncated gzip data ({e})") from None
-        except OSError as e:
-            raise LossInputError(f"{self.name}: read failed ({e})") from None
+        except (EOFError, zlib.error, OSError) as e:
+            raise self._error(e) from None
 
     def readinto(self, b: bytearray | memoryview) -> int:  # lets numpy read .npy from it
         data = self.read(len(b))
@@ -288,7 +288,10 @@ def _open_stream(
         raise LossInputError(f"{name}: read failed ({e})") from None
     stream: _SafeStream
     if magic == b"\x1f\x8b":  # gzip magic, whatever the name says
-        stream = _SafeStream(_Peekable(gzip.GzipFile(fileobj=raw, mode="rb")), name)  # type: ignore[call-overload]
+        import gzip  # only for compressed input
+
+        gz_stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[call-overload]
+        stream = _SafeStream(_Peekable(gz_stream), name, compressed=True)
     elif gz:
         raise LossInputError(f"{name}: not gzip data (the name ends in .gz)")
     else:
@@ -937,6 +940,12 @@ def _npy_error(name: str, e: Exception) -> LossInputError:
     return LossInputError(f"{name}: not a valid .npy/.npz file ({msg})")
 
 
+def _bad_zip() -> type[Exception]:
+    import zipfile  # numpy imports it for archives anyway; plain CSV runs never pay for it
+
+    return zipfile.BadZipFile
+
+
 def _npy_source(stream: _SafeStream, path: str, name: str, compressed: bool) -> Source:
     head = stream.peek(6)
     if head.startswith(b"PK"):
@@ -955,7 +964,7 @@ def _npy_source(stream: _SafeStream, path: str, name: str, compressed: bool) -> 
             arr = np.lib.format.read_array(stream, allow_pickle=False)
     except LossInputError:
         raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+    except (ValueError, OSError, EOFError, _bad_zip()) as e:
         raise _npy_error(name, e) from None
     table = _as_table(arr, name, "the array")
     n = table.shape[0]
@@ -979,7 +988,7 @@ def _npz_source(stream: _SafeStream, name: str) -> Source:
             arrays = {k: npz[k] for k in npz.files}
     except LossInputError:
         raise
-    except zipfile.BadZipFile as e:
+    except _bad_zip() as e:
         raise LossInputError(f"{name}: not a valid .npz archive ({e})") from None
     except (ValueError, OSError, EOFError, zlib.error) as e:
         raise _npy_error(name, e) from None
