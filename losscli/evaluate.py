@@ -298,25 +298,22 @@ def _evaluate(
     first = next(stream, None)
     if first is None:
         raise LossInputError(f"{scores.path}: no data rows")
-    buffered = [first]
     lab_src = labels or scores
-    try:
-        lv, used_names = select.label_values(
-            first[1 if labels else 0], p.lay.label_cols, lab_src, p.lay.classes
-        )
-    except LossInputError as e:
-        raise p.locate(e, first) from None
+
+    def decode(chunks: list[Chunk]) -> tuple[np.ndarray, bool]:
+        try:
+            return select.label_values(chunks[1 if labels else 0], p.lay.label_cols, lab_src, p.lay.classes)
+        except LossInputError as e:
+            raise p.locate(e, chunks) from None
+
+    lv, used_names = decode(first)
+    buffered: list[tuple[list[Chunk], np.ndarray | None]] = [(first, lv)]  # labels decoded once
     n_label_cols = len(p.lay.label_cols)
     one_hot = select.is_one_hot(lv) if n_label_cols > 1 else False
     if req.command == "auto" and n_label_cols > 1 and n_label_cols == p.k:
         for chunks in stream:
-            buffered.append(chunks)
-            try:
-                v, _ = select.label_values(
-                    chunks[1 if labels else 0], p.lay.label_cols, lab_src, p.lay.classes
-                )
-            except LossInputError as e:
-                raise p.locate(e, chunks) from None
+            v, _ = decode(chunks)
+            buffered.append((chunks, v))
             one_hot = one_hot and select.is_one_hot(v)
     kind = select.label_kind(lv, used_names)
     try:
@@ -366,17 +363,16 @@ def _evaluate(
     keeper = _TopRows(req.top, req.sort)
     warnings: list[str] = []
 
-    def chunks_all() -> Iterator[list[Chunk]]:
+    def chunks_all() -> Iterator[tuple[list[Chunk], np.ndarray | None]]:
         yield from buffered
-        yield from stream
+        for chunks in stream:
+            yield chunks, None
 
-    for chunks in chunks_all():
+    for chunks, decoded in chunks_all():
         sc = chunks[0]
+        lvals = decoded if decoded is not None else decode(chunks)[0]
         try:
             x = select.numeric(sc, p.lay.score_cols, scores)
-            lvals, _ = select.label_values(
-                chunks[1] if labels else sc, p.lay.label_cols, lab_src, p.lay.classes
-            )
             t = select.targets(lvals, choice.mode)
             sw = _sample_weights(sc, p.lay.weight_col, scores)
             r = core.compute(np.ascontiguousarray(x, dtype=np.float64), t, opts)

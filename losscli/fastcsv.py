@@ -14,6 +14,7 @@ import gzip
 import importlib.util
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import IO
 
 import numpy as np
@@ -60,41 +61,33 @@ def chunks(
     raw = open(path, "rb")  # noqa: SIM115 - closed in the finally below
     if meter is not None:
         meter.append(raw)
+
+    def parse_piece(data: bytes) -> object:
+        return pacsv.read_csv(
+            pa.py_buffer(data), read_options=read, parse_options=parse, convert_options=convert
+        )
+
     try:
         stream: IO[bytes] = raw
         if raw.read(2) == b"\x1f\x8b":
             stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
         raw.seek(0)
-        head = stream.read(3)
-        rest = b"" if head == b"\xef\xbb\xbf" else head  # a UTF-8 byte-order mark is not data
-        for _ in range(skip_rows):
-            line = rest + stream.readline()
-            rest = b""
-            if not line:
-                break
         row = 0
-        while True:
-            data = stream.read(PIECE_BYTES)
-            if not data:
-                data, rest = rest, b""
-                if not data.strip():
-                    break
-            else:
-                data = rest + data
-                cut = data.rfind(b"\n")
-                if cut < 0:
-                    rest = data
-                    continue
-                data, rest = data[: cut + 1], data[cut + 1 :]
-            if not data.strip():
-                continue
-            table = pacsv.read_csv(
-                pa.py_buffer(data), read_options=read, parse_options=parse, convert_options=convert
-            )
-            if table.num_rows == 0:
-                continue
-            yield _to_chunk(table, ncols, text_cols, row)
-            row += table.num_rows
+        # parse the next piece on a worker thread while this one is computed on: pyarrow
+        # releases the GIL, so parsing and the NumPy work overlap on two cores
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = None
+            for data in _pieces(stream, skip_rows):
+                future = pool.submit(parse_piece, data)
+                if pending is not None:
+                    table = pending.result()
+                    yield _to_chunk(table, ncols, text_cols, row)
+                    row += table.num_rows  # type: ignore[attr-defined]
+                pending = future
+            if pending is not None:
+                table = pending.result()
+                yield _to_chunk(table, ncols, text_cols, row)
+                row += table.num_rows  # type: ignore[attr-defined]
         if row == 0:
             raise FastPathError(f"{name}: no data rows")
     except pa.ArrowException as e:
@@ -105,8 +98,40 @@ def chunks(
         raw.close()
 
 
+def _pieces(stream: IO[bytes], skip_rows: int) -> Iterator[bytes]:
+    """The file after its first ``skip_rows`` lines (and a byte-order mark), in pieces of
+    about PIECE_BYTES that end at a line end."""
+    rest = stream.read(3)
+    if rest == b"\xef\xbb\xbf":  # a UTF-8 byte-order mark is not data
+        rest = b""
+    for _ in range(skip_rows):
+        while b"\n" not in rest:
+            more = stream.readline()
+            if not more:
+                break
+            rest += more
+        nl = rest.find(b"\n")
+        rest = rest[nl + 1 :] if nl >= 0 else b""
+    while True:
+        data = stream.read(PIECE_BYTES)
+        if not data:
+            if rest.strip():
+                yield rest
+            return
+        data = rest + data
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            rest = data
+            continue
+        data, rest = data[: cut + 1], data[cut + 1 :]
+        if data.strip():
+            yield data
+
+
 def _to_chunk(table: object, ncols: int, text_cols: set[int], start: int) -> Chunk:
     m = table.num_rows  # type: ignore[attr-defined]
+    if m == 0:
+        return Chunk(np.empty((0, ncols)), {j: np.empty(0, dtype=str) for j in text_cols}, start, None)
     values = np.full((m, ncols), np.nan)
     text: dict[int, np.ndarray] = {}
     for j in range(ncols):
