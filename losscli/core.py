@@ -23,9 +23,6 @@ import numpy as np
 
 from losscli.errors import LossInputError
 
-CONVENTIONS = ("torch", "keras", "sklearn")
-INPUT_KINDS = ("logits", "probs", "log_probs")
-MODES = ("binary", "multilabel", "multiclass")
 
 TORCH_LOG_CLAMP = -100.0  # BCELoss clamps each log term at -100 (ATen Loss.cpp)
 KERAS_EPS = 1e-7  # keras.config.epsilon(): probabilities clipped to [eps, 1 - eps]
@@ -115,8 +112,6 @@ class ChunkResult:
 def check_options(opts: LossOptions, k: int, mode: str) -> None:
     """Refuse options that make no sense for this loss, mode, convention or width ``k``."""
     conv = opts.convention
-    if conv not in CONVENTIONS:
-        raise LossInputError(f"unknown convention {conv!r}; choose one of {', '.join(CONVENTIONS)}")
     if opts.input == "log_probs" and opts.loss != "ce":
         raise LossInputError(f"--log-probs is only for ce; {opts.loss} takes --logits or --probs")
     for name, vec in (("--pos-weight", opts.pos_weight), ("--weight", opts.weight)):
@@ -138,10 +133,20 @@ def check_options(opts: LossOptions, k: int, mode: str) -> None:
     if not 0.0 <= opts.threshold <= 1.0:
         raise LossInputError(f"--threshold is a probability in [0, 1], got {opts.threshold}")
     if opts.loss == "focal":
-        if opts.alpha is not None and opts.alpha > 1:
+        if opts.alpha is not None and not (math.isfinite(opts.alpha) and opts.alpha <= 1):
             raise LossInputError(f"--alpha must be in [0, 1] (or negative to disable), got {opts.alpha}")
         if not (math.isfinite(opts.gamma) and opts.gamma >= 0):
             raise LossInputError(f"--gamma must be >= 0, got {opts.gamma}")
+    # options the spec gives to other commands: refuse rather than ignore them
+    for name, given, allowed in (
+        ("--pos-weight", opts.pos_weight is not None, ("bce", "focal")),
+        ("--weight", opts.weight is not None, ("bce", "ce")),
+        ("--label-smoothing", opts.label_smoothing > 0, ("bce", "ce")),
+        ("--threshold", opts.threshold != 0.5, ("bce", "focal")),
+    ):
+        if given and opts.loss not in allowed:
+            why = "; ce predicts the argmax class" if name == "--threshold" else ""
+            raise LossInputError(f"{name} is for {' and '.join(allowed)}, not {opts.loss}{why}")
 
     # What each convention has no meaning for: refuse instead of guessing.
     if conv == "keras":
@@ -179,11 +184,14 @@ def _fmt_list(vec: tuple[float, ...]) -> str:
 
 def validate_scores(scores: np.ndarray, opts: LossOptions) -> list[str]:
     """Check finiteness and ranges of ``scores`` float64 (n, k); return warnings."""
+    # NLLLoss takes -inf (log 0) for classes that are not the target; anything else must be finite
     bad = ~np.isfinite(scores)
+    if opts.input == "log_probs":
+        bad &= scores != -np.inf
     if bad.any():
         r, c = np.argwhere(bad)[0]
         raise LossInputError(
-            f"score {scores[r, c]} is not a finite number", row=int(r), col=int(c), field="scores"
+            f"score {float(scores[r, c])} is not a finite number", row=int(r), col=int(c), field="scores"
         )
     warnings: list[str] = []
     if opts.input == "probs":
@@ -191,13 +199,21 @@ def validate_scores(scores: np.ndarray, opts: LossOptions) -> list[str]:
         if out.any():
             r, c = np.argwhere(out)[0]
             raise LossInputError(
-                f"probability {scores[r, c]!r} is outside [0, 1]; if these are raw scores use --logits",
+                f"probability {float(scores[r, c])!r} is outside [0, 1]; if these are raw scores use --logits",
                 row=int(r),
                 col=int(c),
                 field="scores",
             )
         if opts.family == "softmax":
             sums = scores.sum(axis=1)
+            if opts.convention == "keras" and (sums == 0).any():
+                r = int(np.argmax(sums == 0))
+                raise LossInputError(
+                    "probabilities in this row are all 0; Keras renormalises rows, which needs a "
+                    "non-zero sum",
+                    row=r,
+                    field="scores",
+                )
             off = np.abs(sums - 1.0) > ROW_SUM_TOL
             if off.any():
                 r = int(np.argmax(off))
@@ -216,8 +232,9 @@ def validate_scores(scores: np.ndarray, opts: LossOptions) -> list[str]:
                     )
                 # keras renormalises rows silently, as CategoricalCrossentropy does
     elif opts.input == "log_probs":
-        lse = _logsumexp(scores)
-        off = np.abs(lse) > ROW_SUM_TOL
+        with np.errstate(invalid="ignore"):
+            lse = _logsumexp(scores)  # NaN for a row of -inf only: refused below too
+        off = ~(np.abs(lse) <= ROW_SUM_TOL)
         if off.any():
             r = int(np.argmax(off))
             raise LossInputError(

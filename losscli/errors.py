@@ -31,6 +31,7 @@ class LossInputError(Exception):
         self.col = col
         self.field = field
         self.where = where
+        self.rerun = False  # set when a slower reader could say more precisely where
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message

@@ -181,6 +181,14 @@ class _Pass:
     def locate(self, err: LossInputError, chunks: list[Chunk], which: str = "main") -> LossInputError:
         if err.where is not None or err.row is None:
             return err
+        located = self._locate(err, chunks, which)
+        # a fast-path chunk without line numbers: ask evaluate() for a rerun that has them
+        located.rerun = any(c.lines is None for c in chunks) and any(
+            s is not None and s.fast for s in (self.scores, self.labels, self.baseline)
+        )
+        return located
+
+    def _locate(self, err: LossInputError, chunks: list[Chunk], which: str) -> LossInputError:
         col = err.col
         if err.field == "labels":
             src = self.labels or self.scores
@@ -246,8 +254,10 @@ def evaluate(
     used_fast: list[bool] = []
     try:
         return _open_and_run(req, sink, progress, kwargs, used_fast)
-    except LossInputError:
-        if not any(used_fast):
+    except LossInputError as e:
+        # pyarrow's own errors carry no line; value errors in pieces with quoted fields
+        # cannot be placed on a line either: the NumPy reader finds the exact spot
+        if not any(used_fast) or not e.rerun:
             raise
     return _open_and_run(req, sink, progress, {**kwargs, "reader": "numpy"}, [])
 
@@ -465,7 +475,7 @@ def _sample_weights(chunk: Chunk, col: int | None, src: Source) -> np.ndarray | 
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         i = int(np.argmax(bad))
-        raise LossInputError(f"sample weight {w[i]!r} must be finite and >= 0", row=i, field="weights")
+        raise LossInputError(f"sample weight {float(w[i])!r} must be finite and >= 0", row=i, field="weights")
     return w
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import importlib.util
+import itertools
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +31,10 @@ PIECE_BYTES = 2 << 20
 
 class FastPathError(LossInputError):
     """pyarrow could not parse the file; rerun with the NumPy reader to locate the problem."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.rerun = True
 
 
 def available() -> bool:
@@ -56,16 +61,19 @@ def chunks(
     names = [f"c{j}" for j in range(ncols)]
     types = {n: (pa.string() if j in text_cols else pa.float64()) for j, n in enumerate(names)}
     read = pacsv.ReadOptions(column_names=names, use_threads=True, block_size=PIECE_BYTES // 4)
-    parse = pacsv.ParseOptions(delimiter=delim, quote_char='"', ignore_empty_lines=True)
+    # a blank line fails the parse (and the NumPy reader takes over), so that row i of a
+    # piece is line first_line + i and value errors can name their line without a rerun
+    parse = pacsv.ParseOptions(delimiter=delim, quote_char='"', ignore_empty_lines=False)
     convert = pacsv.ConvertOptions(column_types=types, null_values=[], strings_can_be_null=False)
     raw = open(path, "rb")  # noqa: SIM115 - closed in the finally below
     if meter is not None:
         meter.append(raw)
 
-    def parse_piece(data: bytes) -> object:
-        return pacsv.read_csv(
+    def parse_piece(data: bytes) -> tuple[object, bool]:
+        table = pacsv.read_csv(
             pa.py_buffer(data), read_options=read, parse_options=parse, convert_options=convert
         )
+        return table, b'"' not in data  # a quoted field may span lines: no line numbers then
 
     try:
         stream: IO[bytes] = raw
@@ -73,21 +81,21 @@ def chunks(
             stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
         raw.seek(0)
         row = 0
+        first_line = 1 + skip_rows
         # parse the next piece on a worker thread while this one is computed on: pyarrow
         # releases the GIL, so parsing and the NumPy work overlap on two cores
         with ThreadPoolExecutor(max_workers=1) as pool:
             pending = None
-            for data in _pieces(stream, skip_rows):
-                future = pool.submit(parse_piece, data)
+            for data in itertools.chain(_pieces(stream, skip_rows), [None]):
+                future = pool.submit(parse_piece, data) if data is not None else None
                 if pending is not None:
-                    table = pending.result()
-                    yield _to_chunk(table, ncols, text_cols, row)
-                    row += table.num_rows  # type: ignore[attr-defined]
+                    table, plain = pending.result()
+                    chunk = _to_chunk(table, ncols, text_cols, row)
+                    if plain:
+                        chunk.lines = np.arange(first_line + row, first_line + row + len(chunk))
+                    yield chunk
+                    row += len(chunk)
                 pending = future
-            if pending is not None:
-                table = pending.result()
-                yield _to_chunk(table, ncols, text_cols, row)
-                row += table.num_rows  # type: ignore[attr-defined]
         if row == 0:
             raise FastPathError(f"{name}: no data rows")
     except pa.ArrowException as e:

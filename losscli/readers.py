@@ -76,9 +76,9 @@ class Source:
     chunks: Iterator[Chunk]
     label_hint: list[int] | None = None
     kind_hint: str | None = None
-    line_based: bool = False
     extra: dict[str, object] = field(default_factory=dict)
     closer: list[_Peekable] = field(default_factory=list)
+    fmt: str = "csv"  # "csv" (line:column locations), "json", "jsonl" or "npy"
     fast: bool = False  # parsed by pyarrow: errors are located by a rerun with NumPy
     meter: list[IO[bytes]] = field(default_factory=list)  # the file whose position is progress
 
@@ -100,14 +100,21 @@ class Source:
         self.closer.clear()
 
     def locate(self, chunk: Chunk, row: int | None, col: int | None) -> str:
-        """``path:line:col`` for line-based formats, else ``path: row R, column C`` (1-based)."""
+        """Where a cell is, 1-based: ``path:line:column`` in CSV/TSV; ``path:line`` plus the
+        field's name in JSON Lines; ``path: row R`` plus the name or column elsewhere."""
         if row is None:
             return self.path
         if chunk.lines is not None:
             where = f"{self.path}:{int(chunk.lines[row])}"
-            return where + (f":{col + 1}" if col is not None else "")
+            if col is None:
+                return where
+            return where + (f":{col + 1}" if self.fmt == "csv" else f": {self._field(col)}")
         where = f"{self.path}: row {chunk.start_row + row + 1}"
-        return where + (f", column {col + 1}" if col is not None else "")
+        return where + (f", {self._field(col)}" if col is not None else "")
+
+    def _field(self, col: int) -> str:
+        name = self.names[col] if self.names and self.fmt != "csv" else ""
+        return f"field {name!r}" if name and not name.isdigit() else f"column {col + 1}"
 
 
 def display_name(path: str) -> str:
@@ -343,6 +350,8 @@ def _open_format(
         delim = delimiter if delimiter is not None else ("\t" if fmt == "tsv" else None)
         if delim in ("\\t", "tab", "TAB"):
             delim = "\t"
+        if delim is not None and (len(delim) != 1 or delim in '"\r\n'):
+            raise LossInputError(f"--delimiter must be one character (or 'tab'), got {delim!r}")
         return _csv_source(stream, name, header, delim, first_block, block, arrow)
     if fmt in ("json", "jsonl"):
         return _json_source(stream, name, fmt)
@@ -500,7 +509,7 @@ def _csv_source(
 
         meter: list[IO[bytes]] = []
         fast = fastcsv.chunks(arrow, name, ncols, delim, text_cols, skip_rows=1 if header else 0, meter=meter)
-        return Source(name, ncols, names, text_cols, fast, line_based=True, fast=True, meter=meter)
+        return Source(name, ncols, names, text_cols, fast, fast=True, meter=meter)
 
     def chunks() -> Iterator[Chunk]:
         row = 0
@@ -521,7 +530,7 @@ def _csv_source(
         if row == 0:
             raise LossInputError(f"{name}: no data rows" + (" (only a header)" if header else ""))
 
-    return Source(name, ncols, names, text_cols, chunks(), line_based=True)
+    return Source(name, ncols, names, text_cols, chunks())
 
 
 def _from_line(pieces: list[tuple[str, int]], start: int) -> list[tuple[str, int]]:
@@ -588,8 +597,10 @@ class _CsvParser:
         return values, texts
 
     def _slow(self, text: str, first_line: int) -> tuple[np.ndarray, dict[int, np.ndarray], np.ndarray]:
-        rows: list[list[float]] = []
-        texts: dict[int, list[str]] = {j: [] for j in self.text_cols}
+        """Line by line: ragged rows are errors here; a field that is not a number turns its
+        column into text for this chunk, and the column selection decides whether text is
+        allowed there (labels) or an error with its line and column (scores)."""
+        rows: list[list[str]] = []
         lines: list[int] = []
         raw_lines = text.split("\n")
         if raw_lines and raw_lines[-1] == "":
@@ -604,22 +615,20 @@ class _CsvParser:
                     f"{self.name}:{lineno}: {len(fields)} field{'s' if len(fields) != 1 else ''}, "
                     f"expected {self.ncols} like the first row"
                 )
-            vals = []
-            for j, f in enumerate(fields):
-                f = f.strip()
-                if j in self.text_cols:
-                    texts[j].append(f)
-                    vals.append(np.nan)
-                    continue
-                try:
-                    vals.append(float(f))
-                except ValueError:
-                    what = "an empty field" if not f else repr(f)
-                    raise LossInputError(f"{self.name}:{lineno}:{j + 1}: {what} is not a number") from None
-            rows.append(vals)
+            rows.append([f.strip() for f in fields])
             lines.append(lineno)
-        values = np.array(rows, dtype=np.float64).reshape(len(rows), self.ncols)
-        return values, {j: np.array(t, dtype=str) for j, t in texts.items()}, np.array(lines, dtype=np.int64)
+        values = np.full((len(rows), self.ncols), np.nan)
+        texts: dict[int, np.ndarray] = {}
+        for j in range(self.ncols):
+            col = [r[j] for r in rows]
+            if j not in self.text_cols:
+                try:
+                    values[:, j] = np.array(col, dtype=np.float64)
+                    continue
+                except ValueError:
+                    pass
+            texts[j] = np.array(col, dtype=str)
+        return values, texts, np.array(lines, dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------------------
@@ -629,7 +638,10 @@ class _CsvParser:
 def _json_source(stream: _SafeStream, name: str, fmt: str) -> Source:
     data = stream.read(MAX_JSON_BYTES + 1)
     if len(data) > MAX_JSON_BYTES:
-        raise LossInputError(f"{name}: JSON input over 2 GiB; use JSON Lines or CSV, which stream")
+        raise LossInputError(
+            f"{name}: JSON input over 2 GiB is read whole; split it (losscli merge combines the "
+            "parts) or use CSV, which streams"
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     text = _decode(data, name, 1)
@@ -706,7 +718,7 @@ def _cell(v: object) -> float | str:
         return v
     if v is None:
         raise ValueError("null")
-    raise ValueError(type(v).__name__)
+    raise ValueError(_jtype(v))
 
 
 def _table(
@@ -717,21 +729,20 @@ def _table(
     values = np.full((m, len(cols)), np.nan)
     texts: dict[int, np.ndarray] = {}
     for j, col in enumerate(cols):
-        try:
-            values[:, j] = np.array(col, dtype=np.float64)
-            continue
-        except (TypeError, ValueError):
-            pass
+        if None not in col:  # NumPy would turn null into NaN without a word
+            try:
+                values[:, j] = np.array(col, dtype=np.float64)
+                continue
+            except (TypeError, ValueError):
+                pass
         out: list[float | str] = []
         for i, v in enumerate(col):
             try:
                 out.append(_cell(v))
             except ValueError as e:
                 where = f"{name}:{int(lines[i])}" if lines is not None else f"{name}: row {i + 1}"
-                cname = f" ({names[j]!r})" if names else ""
-                raise LossInputError(
-                    f"{where}: column {j + 1}{cname} holds {e}, not a number or label"
-                ) from None
+                field = f"field {names[j]!r}" if names else f"column {j + 1}"
+                raise LossInputError(f"{where}, {field}: {e} where a number or label belongs") from None
         if all(isinstance(v, float) for v in out):
             values[:, j] = np.array(out, dtype=np.float64)
         else:
@@ -758,6 +769,8 @@ def _from_rows(items: list[object], name: str, lines: np.ndarray | None) -> Sour
             if len(it) != width:
                 raise LossInputError(f"{where(i)}: {len(it)} values, expected {width} like the first row")
         try:
+            if any(None in it for it in items):  # type: ignore[operator]
+                raise ValueError("null")  # located column by column below
             values = np.array(items, dtype=np.float64)
             if values.ndim != 2:
                 raise ValueError
@@ -779,7 +792,8 @@ def _from_rows(items: list[object], name: str, lines: np.ndarray | None) -> Sour
                 raise LossInputError(f"{where(i)}: expected a number like the first row, got {_jtype(it)}")
         values, texts, text_cols = _table(name, [list(items)], None, lines)
     chunk = Chunk(values, texts, 0, lines)
-    return Source(name, values.shape[1], None, text_cols, iter([chunk]), line_based=lines is not None)
+    fmt = "jsonl" if lines is not None else "json"
+    return Source(name, values.shape[1], None, text_cols, iter([chunk]), fmt=fmt)
 
 
 def _jtype(v: object) -> str:
@@ -842,7 +856,7 @@ def _from_records(items: list[object], name: str, lines: np.ndarray | None) -> S
         iter([chunk]),
         label_hint=label_hint or None,
         kind_hint=kind_hint,
-        line_based=lines is not None,
+        fmt="jsonl" if lines is not None else "json",
         extra={"score_cols": _score_cols(names, keys, kind_hint, first)} if kind_hint else {},
     )
 
@@ -912,6 +926,7 @@ def _from_object(doc: dict[str, object], name: str) -> Source:
         iter([Chunk(values, texts, 0, None)]),
         label_hint=label_hint or None,
         kind_hint="logits" if kind == "scores" else kind,
+        fmt="json",
     )
     src.extra["score_cols"] = list(range(k))
     if kind == "scores":
@@ -925,7 +940,9 @@ def _from_object(doc: dict[str, object], name: str) -> Source:
 
 def _as_table(arr: np.ndarray, name: str, what: str) -> np.ndarray:
     if arr.dtype.kind not in "biuf":
-        raise LossInputError(f"{name}: {what} has dtype {arr.dtype}; expected numbers")
+        kind = {"U": "text", "S": "bytes", "c": "complex numbers", "M": "dates", "V": "records"}
+        found = kind.get(arr.dtype.kind, f"values of type {arr.dtype}")
+        raise LossInputError(f"{name}: {what} holds {found}; expected numbers")
     if arr.ndim == 1:
         return arr.reshape(-1, 1)
     if arr.ndim != 2:
@@ -935,7 +952,7 @@ def _as_table(arr: np.ndarray, name: str, what: str) -> np.ndarray:
 
 def _npy_error(name: str, e: Exception) -> LossInputError:
     msg = str(e)
-    if "allow_pickle" in msg or "Object arrays" in msg:
+    if "allow_pickle" in msg or "Object arrays" in msg or "Python objects" in msg:
         return LossInputError(f"{name}: holds Python objects (a pickle); refused, losscli never unpickles")
     return LossInputError(f"{name}: not a valid .npy/.npz file ({msg})")
 
@@ -966,6 +983,12 @@ def _npy_source(stream: _SafeStream, path: str, name: str, compressed: bool) -> 
         raise
     except (ValueError, OSError, EOFError, _bad_zip()) as e:
         raise _npy_error(name, e) from None
+    if arr.dtype.kind in "US" and arr.ndim == 1:  # class names, e.g. a labels file
+        if len(arr) == 0:
+            raise LossInputError(f"{name}: empty array (no rows)")
+        text = np.char.strip(arr.astype(str))
+        chunk = Chunk(np.full((len(arr), 1), np.nan), {0: text}, 0, None)
+        return Source(name, 1, None, {0}, iter([chunk]), fmt="npy")
     table = _as_table(arr, name, "the array")
     n = table.shape[0]
     if n == 0:
@@ -975,7 +998,7 @@ def _npy_source(stream: _SafeStream, path: str, name: str, compressed: bool) -> 
         for a in range(0, n, NPY_ROWS):
             yield Chunk(np.asarray(table[a : a + NPY_ROWS], dtype=np.float64), {}, a, None)
 
-    return Source(name, table.shape[1], None, set(), chunks())
+    return Source(name, table.shape[1], None, set(), chunks(), fmt="npy")
 
 
 def _npz_source(stream: _SafeStream, name: str) -> Source:
@@ -1031,6 +1054,7 @@ def _npz_source(stream: _SafeStream, name: str) -> Source:
         iter([Chunk(np.hstack(cols), texts, 0, None)]),
         label_hint=label_hint or None,
         kind_hint=key if key in SCORE_KEYS else None,
+        fmt="npy",
     )
     src.extra["score_cols"] = list(range(k))
     return src

@@ -20,27 +20,29 @@ TRUE_FALSE = {"true": 1.0, "false": 0.0}
 
 
 def parse_columns(spec: str, src: Source, option: str) -> list[int]:
-    """Resolve ``a,b``, ``3``, ``2-5`` or ``p0-p9`` (names or 1-based indices) to 0-based columns."""
+    """Resolve a column pick to 0-based columns.
+
+    Comma lists of: 1-based indices (``3``; digits are always indices, whatever the header
+    says, so ``pandas``-style headers ``,0,1,2`` cannot shadow them), header names (exact,
+    then case-insensitive), and ranges of either (``2-5``, ``p0-p9``; a name holding ``-``
+    is matched whole first).
+    """
     names = src.names or []
-    lower = {n.lower(): j for j, n in enumerate(names)}
     out: list[int] = []
     for part in (p.strip() for p in spec.split(",")):
         if not part:
             continue
-        if part in names:
-            out.append(names.index(part))
+        if part.isdigit() or _name(part, names) is not None:
+            out.append(_one(part, src, option, names))
             continue
-        if part.lower() in lower:
-            out.append(lower[part.lower()])
+        ends = _range(part, src, option, names)
+        if ends is None:
+            out.append(_one(part, src, option, names))  # raises: no such column
             continue
-        if "-" in part.strip("-"):
-            a, b = part.split("-", 1) if not part.startswith("-") else (part, "")
-            ja, jb = _one(a, src, option, names), _one(b, src, option, names)
-            if jb < ja:
-                raise LossInputError(f"{option} {part!r}: the range runs backwards")
-            out.extend(range(ja, jb + 1))
-            continue
-        out.append(_one(part, src, option, names))
+        ja, jb = ends
+        if jb < ja:
+            raise LossInputError(f"{option} {part!r}: the range runs backwards")
+        out.extend(range(ja, jb + 1))
     if not out:
         raise LossInputError(f"{option}: no columns given")
     if len(set(out)) != len(out):
@@ -48,15 +50,35 @@ def parse_columns(spec: str, src: Source, option: str) -> list[int]:
     return out
 
 
-def _one(tok: str, src: Source, option: str, names: list[str]) -> int:
-    tok = tok.strip()
+def _name(tok: str, names: list[str]) -> int | None:
     if tok in names:
         return names.index(tok)
+    lower = [n.lower() for n in names]
+    return lower.index(tok.lower()) if tok.lower() in lower else None
+
+
+def _range(part: str, src: Source, option: str, names: list[str]) -> tuple[int, int] | None:
+    """``a-b`` split at the first '-' whose two sides are both columns; None if none is."""
+    for i, ch in enumerate(part):
+        if ch != "-" or i == 0 or i == len(part) - 1:
+            continue
+        a, b = part[:i].strip(), part[i + 1 :].strip()
+        ok = [t.isdigit() or _name(t, names) is not None for t in (a, b)]
+        if all(ok):
+            return _one(a, src, option, names), _one(b, src, option, names)
+    return None
+
+
+def _one(tok: str, src: Source, option: str, names: list[str]) -> int:
+    tok = tok.strip()
     if tok.isdigit():
         j = int(tok)
         if not 1 <= j <= src.ncols:
             raise LossInputError(f"{option} {tok}: {src.path} has columns 1..{src.ncols}")
         return j - 1
+    found = _name(tok, names)
+    if found is not None:
+        return found
     have = f"; its columns are {', '.join(names)}" if names else " (it has no header; use 1-based indices)"
     raise LossInputError(f"{option} {tok!r}: no such column in {src.path}{have}")
 
@@ -162,10 +184,7 @@ def numeric(chunk: Chunk, cols: list[int], src: Source) -> np.ndarray:
                     float(v)
                 except ValueError:
                     what = "an empty field" if not v else repr(str(v))
-                    name = f" ({src.names[j]!r})" if src.names else ""
-                    raise LossInputError(
-                        f"{what} is not a number (column {j + 1}{name})", row=i, col=c
-                    ) from None
+                    raise LossInputError(f"{what} is not a number", row=i, col=c) from None
             # every value parsed: a column that looked like text in the first rows only
             chunk.values[:, j] = vals.astype(np.float64)
     return chunk.values[:, cols]
@@ -252,7 +271,7 @@ def targets(values: np.ndarray, mode: str) -> Targets:
         if bad.any():
             i = int(np.argmax(bad))
             raise LossInputError(
-                f"label {v[i]!r} is not a class index (a whole number)", row=i, col=0, field="labels"
+                f"label {float(v[i])!r} is not a class index (a whole number)", row=i, col=0, field="labels"
             )
         return Targets(index=v.astype(np.int64))
     return Targets(y=values)
