@@ -23,7 +23,6 @@ import numpy as np
 
 from losscli.errors import LossInputError
 
-
 TORCH_LOG_CLAMP = -100.0  # BCELoss clamps each log term at -100 (ATen Loss.cpp)
 KERAS_EPS = 1e-7  # keras.config.epsilon(): probabilities clipped to [eps, 1 - eps]
 SKLEARN_EPS = float(np.finfo(np.float64).eps)  # log_loss clips at the dtype's eps
