@@ -198,7 +198,8 @@ def validate_scores(scores: np.ndarray, opts: LossOptions) -> list[str]:
         if out.any():
             r, c = np.argwhere(out)[0]
             raise LossInputError(
-                f"probability {float(scores[r, c])!r} is outside [0, 1]; if these are raw scores use --logits",
+                f"probability {float(scores[r, c])!r} is outside [0, 1]; "
+                "if these are raw scores use --logits",
                 row=int(r),
                 col=int(c),
                 field="scores",
