@@ -8,6 +8,7 @@ The only place where :class:`~losscli.errors.LossInputError` becomes a user-faci
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -30,13 +31,59 @@ class InputError(click.ClickException):
 
 
 class LossGroup(click.Group):
-    """Turns the one error type that crosses the layers into a click error, in one place."""
+    """The one place where errors become exit codes and ``Error: …`` lines.
+
+    ``LossInputError`` (bad data) and click's usage errors exit 2 with a single line on
+    stderr; a closed stdout (``| head``) exits 141 quietly; Ctrl-C exits 130.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LossInputError as e:
             raise InputError(str(e)) from None
+        except BrokenPipeError:
+            # click would turn EPIPE into exit 1, which means "a check failed" here
+            _silence_stdout()
+            raise click.exceptions.Exit(EXIT_BROKEN_PIPE) from None
+
+    def main(  # type: ignore[override]
+        self,
+        args: list[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else EXIT_OK
+        except click.exceptions.NoArgsIsHelpError as e:
+            click.echo(e.ctx.get_help() if e.ctx else e.format_message(), err=True)
+            code = EXIT_BAD_INPUT
+        except click.UsageError as e:
+            where = f" (see '{e.ctx.command_path} --help')" if e.ctx else ""
+            click.echo(f"Error: {e.format_message()}{where}", err=True)
+            code = EXIT_BAD_INPUT
+        except click.ClickException as e:
+            e.show()
+            code = e.exit_code
+        except click.exceptions.Exit as e:
+            code = e.exit_code
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            code = EXIT_INTERRUPTED
+        except BrokenPipeError:
+            _silence_stdout()
+            code = EXIT_BROKEN_PIPE
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+            code = EXIT_BROKEN_PIPE
+        sys.exit(code)
 
 
 class FloatList(click.ParamType):
@@ -60,7 +107,10 @@ def _input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., A
             "--logits", "logits", metavar="PATH", help="Raw scores (any real number); '-' for stdin."
         ),
         click.option(
-            "--probs", "probs", metavar="PATH", help="Probabilities in [0, 1] (ce: rows summing to 1)."
+            "--probs",
+            "probs",
+            metavar="PATH",
+            help="Probabilities in [0, 1]" + (" (rows summing to 1)." if log_probs else "."),
         ),
         click.option(
             "--log-probs",
@@ -242,7 +292,10 @@ def cli() -> None:
       cat preds.csv | losscli auto --logits - --format json
       losscli bce --probs p.csv --fail-above 0.35    # exit 1 in CI when the loss regresses
 
-    Exit codes: 0 ok; 1 a check (--fail-above) failed; 2 bad usage or bad input.
+    \b
+    Exit codes: 0 ok; 1 a check (--fail-above, --fail-if-worse) failed;
+    2 bad usage or bad input; 130 interrupted; 141 stdout closed early (| head).
+    Environment: LOSSCLI_FORMAT, LOSSCLI_CONVENTION (flags win); LOSSCLI_READER=auto|numpy|arrow.
     """
 
 
@@ -388,13 +441,12 @@ def _run(command: str, p: dict[str, Any]) -> None:
         gamma=float(p["gamma"]) if p.get("gamma") is not None else 2.0,
         threshold=float(p["threshold"]) if p.get("threshold") is not None else 0.5,
         keep_per_sample=fmt == "json" or p.get("ci") is not None,
-        top=p["top"],
+        top=p["top"] if fmt == "table" else None,
         sort=p["sort"],
         baseline_path=p.get("baseline"),
         read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")},
     )
-    if p.get("fail_if_worse") and not p.get("baseline"):
-        raise click.UsageError("--fail-if-worse needs --baseline PATH")
+    _check_run_options(p, fmt)
     dest = _Destination(p.get("output"))
     bar = _ProgressBar(f"reading {path}") if fmt == "table" and sys.stderr.isatty() else None
     try:
@@ -415,6 +467,29 @@ def _run(command: str, p: dict[str, Any]) -> None:
     _finish(res, fmt, dest, p)
 
 
+def _check_run_options(p: dict[str, Any], fmt: str) -> None:
+    """Refuse combinations that would be silently ignored."""
+    ctx = click.get_current_context()
+    explicit = {
+        name
+        for name in ("resamples", "seed")
+        if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
+    }
+    if p.get("fail_if_worse") and not p.get("baseline"):
+        raise click.UsageError("--fail-if-worse needs --baseline PATH")
+    if explicit and p.get("ci") is None and not p.get("baseline"):
+        raise click.UsageError("--bootstrap and --seed apply to --ci and --baseline")
+    if p.get("ci") is not None and fmt not in ("table", "json", "markdown"):
+        shown = "-q" if fmt == "quiet" else f"--format {fmt}"
+        raise click.UsageError(f"--ci is shown by the table, json and markdown formats, not {shown}")
+    fail_above = p.get("fail_above")
+    if fail_above is not None and math.isnan(fail_above):
+        raise click.UsageError("--fail-above needs a number, got nan")
+    reader = os.environ.get("LOSSCLI_READER", "auto")
+    if reader not in ("auto", "numpy", "arrow"):
+        raise click.UsageError(f"LOSSCLI_READER must be auto, numpy or arrow, got {reader!r}")
+
+
 def _statistics(res: Any, p: dict[str, Any]) -> None:
     """--ci and --baseline: bootstrap intervals, added to the result's extras and signature."""
     level = p.get("ci")
@@ -422,12 +497,17 @@ def _statistics(res: Any, p: dict[str, Any]) -> None:
         return
     from losscli import evaluate, stats
 
+    if res.summary.nonfinite:
+        raise LossInputError(
+            f"{res.path}: {_losses_are_infinite(res.summary.nonfinite)}, so the mean is infinite "
+            "and has no interval; give logits, or a convention that clips (keras, sklearn)"
+        )
     level = level if level is not None else stats.DEFAULT_LEVEL
     kw = {"level": level, "resamples": p["resamples"], "seed": p["seed"]}
+    assert res.per_sample is not None
+    a_new, b = evaluate.mean_parts(res, res.per_sample)
     if p.get("ci") is not None:
-        assert res.per_sample is not None
-        a, b = evaluate.mean_parts(res, res.per_sample)
-        iv = stats.bootstrap_ratio(a, b, **kw)
+        iv = stats.bootstrap_ratio(a_new, b, **kw)
         res.extra["ci"] = [iv.low, iv.high]
     res.extra["ci_level"] = level
     res.extra["bootstrap"] = p["resamples"]
@@ -436,8 +516,12 @@ def _statistics(res: Any, p: dict[str, Any]) -> None:
         "|losscli:", f"|ci:{level!r}|bootstrap:{p['resamples']}|seed:{p['seed']}|losscli:"
     )
     if p.get("baseline"):
-        assert res.per_sample is not None and res.baseline_per_sample is not None
-        a_new, b = evaluate.mean_parts(res, res.per_sample)
+        assert res.baseline_per_sample is not None and res.baseline_summary is not None
+        if res.baseline_summary.nonfinite:
+            raise LossInputError(
+                f"{p['baseline']}: {_losses_are_infinite(res.baseline_summary.nonfinite)}, so the "
+                "baseline mean is infinite and the delta has no interval"
+            )
         a_base, _ = evaluate.mean_parts(res, res.baseline_per_sample)
         iv = stats.bootstrap_ratio(a_new - a_base, b, **kw)
         base_mean = res.baseline_summary.mean
@@ -471,17 +555,22 @@ def _write_summary(res: Any, fmt: str, dest: _Destination, p: dict[str, Any]) ->
         render.render_table(res, dest.stream, is_tty=is_tty)
 
 
+def _losses_are_infinite(n: int) -> str:
+    noun = "1 loss is" if n == 1 else f"{n} losses are"
+    return f"{noun} infinite (a probability of exactly 0 for the true class)"
+
+
 def _finish(res: Any, fmt: str, dest: _Destination, p: dict[str, Any]) -> None:
     """Warnings to stderr, the output out, then the CI checks (exit 1)."""
     ctx = click.get_current_context()
     for w in res.warnings:
         click.echo(f"Warning: {w}", err=True)
-    if res.summary.nonfinite and fmt != "table":
-        click.echo(
-            f"Warning: {res.summary.nonfinite} losses are infinite (a probability of exactly 0 for the "
-            "true class); they are written as null",
-            err=True,
-        )
+    if res.summary.nonfinite and fmt != "table":  # the table says it in its summary
+        shown = {"json": "written as null", "csv": "left empty", "tsv": "left empty", "jsonl": "null"}
+        how = shown.get(fmt, "so the mean is inf")
+        click.echo(f"Warning: {res.path}: {_losses_are_infinite(res.summary.nonfinite)} ({how})", err=True)
+    if res.inferred and fmt in ("quiet", "csv", "tsv", "jsonl"):
+        click.echo(f"losscli auto: {res.mode} ({res.opts.loss}): {res.reason}", err=True)
     dest.commit()
     failed = False
     fail_above = p.get("fail_above")
@@ -629,32 +718,13 @@ def merge_command(parts: tuple[str, ...], **p: Any) -> None:
 
 
 def main(argv: list[str] | None = None, prog_name: str = "losscli") -> None:
-    """Console entry point: exit codes 0/1/2, 130 on Ctrl-C, quiet on a closed pipe."""
-    try:
-        rv = cli.main(args=argv, prog_name=prog_name, standalone_mode=False)
-    except click.exceptions.Exit as e:
-        code = e.exit_code
-    except click.ClickException as e:
-        e.show()
-        code = e.exit_code
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("Interrupted.", err=True)
-        code = EXIT_INTERRUPTED
-    except BrokenPipeError:
-        _silence_stdout()
-        code = EXIT_BROKEN_PIPE
-    else:
-        code = rv if isinstance(rv, int) else EXIT_OK
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:
-        _silence_stdout()
-        code = EXIT_BROKEN_PIPE
-    sys.exit(code)
+    """Console entry point (exit codes: see :class:`LossGroup`)."""
+    cli.main(args=argv, prog_name=prog_name)
 
 
 def _silence_stdout() -> None:
     # the reader went away (`| head`): point stdout at /dev/null so the interpreter's final
     # flush does not print a BrokenPipeError of its own
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    with contextlib.suppress(OSError, ValueError):  # no real file descriptor (tests)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

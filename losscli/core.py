@@ -226,9 +226,14 @@ def validate_scores(scores: np.ndarray, opts: LossOptions) -> list[str]:
                     )
                 if opts.convention == "sklearn":
                     # log_loss warns and does not renormalise (scikit-learn >= 1.5)
+                    rows = (
+                        "1 row of probabilities does"
+                        if off.sum() == 1
+                        else f"{int(off.sum())} rows of probabilities do"
+                    )
                     warnings.append(
-                        f"{int(off.sum())} probability rows do not sum to 1 (first: row with sum "
-                        f"{sums[r]:.6g}); sklearn.metrics.log_loss warns about this and so do we"
+                        f"{rows} not sum to 1 (one sums to {sums[r]:.6g}); "
+                        "sklearn.metrics.log_loss warns about this and so does losscli"
                     )
                 # keras renormalises rows silently, as CategoricalCrossentropy does
     elif opts.input == "log_probs":

@@ -39,7 +39,7 @@ class Request:
     gamma: float = 2.0
     threshold: float = 0.5
     keep_per_sample: bool = False  # per-sample losses in the result (json, bootstrap)
-    top: int = 20
+    top: int | None = 20  # table rows; None when no table is drawn
     sort: str = "index"
     baseline_path: str | None = None
     read_kwargs: dict[str, Any] = field(default_factory=dict)  # passed to open_source
@@ -398,6 +398,7 @@ def _evaluate(
             base_acc.add(br, sw)
             base_per_sample.append(br.per_sample)
         for w in r.warnings:
+            w = f"{scores.path}: {w}"
             if w not in warnings:
                 warnings.append(w)
         acc.add(r, sw)
@@ -480,34 +481,42 @@ def _sample_weights(chunk: Chunk, col: int | None, src: Source) -> np.ndarray | 
 
 
 class _TopRows:
-    """Keeps at most ``top`` rows for the table: the first ones, or the worst with --sort loss."""
+    """Keeps the table's rows: the first ``top``, the ``top`` worst (``sort="loss"``), or all
+    (``top == 0``); nothing at all when ``top`` is None (no table is drawn)."""
 
-    def __init__(self, top: int, sort: str) -> None:
+    def __init__(self, top: int | None, sort: str) -> None:
         self.top, self.sort = top, sort
+        self.parts: list[RowBlock] = []
         self.kept: RowBlock | None = None
 
     def add(self, block: RowBlock) -> None:
-        if self.top and self.sort != "loss" and self.kept is not None and len(self.kept) >= self.top:
+        if self.top is None:
+            return
+        if self.top == 0:
+            self.parts.append(block)  # joined once at the end, not once per chunk
+            return
+        if self.sort != "loss":
+            if self.kept is None or len(self.kept) < self.top:
+                merged = block if self.kept is None else RowBlock.concat([self.kept, block])
+                self.kept = merged.take(np.arange(min(self.top, len(merged))))
             return
         merged = block if self.kept is None else RowBlock.concat([self.kept, block])
-        if self.top == 0:
-            self.kept = merged
-            return
-        if self.sort == "loss":
-            key = np.where(merged.valid, merged.loss, -np.inf)
-            key = np.nan_to_num(key, nan=np.inf, posinf=np.inf)
-            if len(merged) > self.top:
-                sel = np.argpartition(-key, self.top - 1)[: self.top]
-                merged = merged.take(np.sort(sel))
-            self.kept = merged
-        else:
-            self.kept = merged.take(np.arange(min(self.top, len(merged))))
+        if len(merged) > self.top:
+            sel = np.argpartition(-_badness(merged), self.top - 1)[: self.top]
+            merged = merged.take(np.sort(sel))
+        self.kept = merged
 
     def result(self, total: int) -> tuple[RowBlock, int]:
-        assert self.kept is not None
+        if self.top == 0 and self.parts:
+            self.kept = RowBlock.concat(self.parts)
+        if self.kept is None:
+            return RowBlock(*(np.zeros(0) for _ in RowBlock.__dataclass_fields__)), 0
         rows = self.kept
         if self.sort == "loss":
-            key = np.where(rows.valid, rows.loss, -np.inf)
-            order = np.lexsort((rows.index, -np.nan_to_num(key, nan=np.inf)))
-            rows = rows.take(order)
+            rows = rows.take(np.lexsort((rows.index, -_badness(rows))))
         return rows, total - len(rows)
+
+
+def _badness(rows: RowBlock) -> np.ndarray:
+    """Sort key, worst first: infinite losses lead, ignored rows trail."""
+    return np.where(rows.valid, np.nan_to_num(rows.loss, nan=np.inf, posinf=np.inf), -np.inf)

@@ -43,11 +43,16 @@ def load_part(path: str) -> dict[str, Any]:
     missing = [k for k in REQUIRED if k not in doc]
     if missing:
         raise LossInputError(f"{path}: not a losscli --format json result (missing {', '.join(missing)})")
-    if not isinstance(doc["n"], int) or doc["n"] < 0:
-        raise LossInputError(f'{path}: "n" must be a count')
-    for key in ("mean", "sum", "weight_sum", "accuracy", "exact_match"):
+    for key in ("n", "outputs", "clamped", "nonfinite", "ignored"):
+        v = doc.get(key, 0)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise LossInputError(f"{path}: {key!r} must be a count, got {v!r}")
+    for key in ("loss", "mode", "input", "convention", "signature"):
+        if not isinstance(doc[key], str):
+            raise LossInputError(f"{path}: {key!r} must be a string")
+    for key in ("mean", "sum", "weight_sum", "accuracy", "exact_match", "alpha", "gamma", "threshold"):
         v = doc.get(key)
-        if v is not None and not isinstance(v, (int, float)):
+        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)):
             raise LossInputError(f"{path}: {key!r} must be a number or null")
     ps = doc.get("per_sample")
     if ps is not None and not (
@@ -108,7 +113,8 @@ def combine(parts: list[dict[str, Any]], paths: list[str]) -> Result:
         loss=str(first["loss"]),
         input=str(first["input"]),
         convention=str(first["convention"]),
-        alpha=first.get("alpha"),
+        # "alpha": null in a part means the α term was off; -1 says so to LossOptions
+        alpha=-1.0 if "alpha" in first and first["alpha"] is None else first.get("alpha"),
         gamma=float(first.get("gamma", 2.0)),
         threshold=float(first.get("threshold", 0.5)),
     )
@@ -165,6 +171,9 @@ def _per_class(parts: list[dict[str, Any]], paths: list[str]) -> tuple[np.ndarra
         if len(t) != width:  # type: ignore[arg-type]
             raise LossInputError(f'{path}: "per_class" has {len(t)} entries, expected {width}')  # type: ignore[arg-type]
         for j, row in enumerate(t):  # type: ignore[arg-type]
+            ok = isinstance(row, dict) and isinstance(row.get("n", 0), int)
+            if not ok or not isinstance(row.get("mean"), (int, float, type(None))):
+                raise LossInputError(f'{path}: "per_class" entries must be {{"class", "n", "mean"}}')
             cnt = int(row.get("n", 0))
             counts[j] += cnt
             if cnt and row.get("mean") is not None:

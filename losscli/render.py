@@ -295,35 +295,51 @@ def _json_pred(block: RowBlock, i: int, meta: Meta) -> Any:
 
 
 def render_table(res: Result, out: IO[str], *, is_tty: bool) -> None:
-    """Per-sample rows (``--top``) and a summary; plain and full-width when not a terminal."""
+    """Per-sample rows (``--top``) and a summary; plain and full-width when not a terminal.
+
+    Every cell is a :class:`rich.text.Text`, so names like ``p[cat]`` are shown, not read as
+    markup. A table wider than the terminal is printed at its natural width (the terminal
+    wraps the lines) rather than having rich shorten numbers or drop columns.
+    """
     from rich import box
     from rich.console import Console
+    from rich.measure import Measurement
     from rich.table import Table
     from rich.text import Text
 
-    no_color = bool(os.environ.get("NO_COLOR")) or not is_tty
     console = Console(
         file=out,
         force_terminal=is_tty,
-        no_color=no_color,
+        no_color=bool(os.environ.get("NO_COLOR")) or not is_tty,
         highlight=False,
         width=None if is_tty else 10_000,  # a pipe never truncates a number
         soft_wrap=not is_tty,
     )
+
+    def show(renderable: Table) -> None:
+        wide_open = console.options.update_width(10_000)
+        natural = Measurement.get(console, wide_open, renderable).maximum
+        width = console.width
+        console.width = max(natural, width)  # print() itself never goes past console.width
+        try:
+            console.print(renderable, crop=False)
+        finally:
+            console.width = width
+
     meta = Meta(res.mode, res.k, res.classes, res.score_names, res.soft, res.opts)
     rows = res.rows
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    num = {"justify": "right", "no_wrap": True, "overflow": "fold"}
-    table.add_column("#", **num)  # type: ignore[arg-type]
-    table.add_column("label", no_wrap=True)
+    num = {"justify": "right", "no_wrap": True}
+    table.add_column(Text("#"), **num)  # type: ignore[arg-type]
+    table.add_column(Text("label"), no_wrap=True)
     wide = res.k > MAX_SCORE_COLUMNS
     if wide:
-        table.add_column("score of label" if res.mode == "multiclass" else "correct", **num)  # type: ignore[arg-type]
+        table.add_column(Text("score of label" if res.mode == "multiclass" else "correct"), **num)  # type: ignore[arg-type]
     else:
         for name in res.score_names:
-            table.add_column(name, **num)  # type: ignore[arg-type]
-    table.add_column("pred", no_wrap=True)
-    table.add_column("loss", **num)  # type: ignore[arg-type]
+            table.add_column(Text(name), **num)  # type: ignore[arg-type]
+    table.add_column(Text("pred"), no_wrap=True)
+    table.add_column(Text("loss"), **num)  # type: ignore[arg-type]
     for i in range(len(rows)):
         cells = [str(int(rows.index[i])), row_label(rows, i, meta)]
         if wide:
@@ -335,30 +351,36 @@ def render_table(res: Result, out: IO[str], *, is_tty: bool) -> None:
         else:
             cells.extend(f"{v:.6g}" for v in rows.scores[i])
         cells.append(row_pred(rows, i, meta))
-        loss = float(rows.loss[i])
-        cells.append("ignored" if not rows.valid[i] else f"{loss:.6g}")
-        table.add_row(*cells)
+        cells.append("ignored" if not rows.valid[i] else f"{float(rows.loss[i]):.6g}")
+        table.add_row(*(Text(c) for c in cells))
     if len(rows):
-        console.print(table)
+        show(table)
     if res.hidden:
         which = "worst" if res.extra.get("sort") == "loss" else "first"
+        more = "" if which == "worst" else ", --sort loss the worst"
         console.print(
-            f"showing the {which} {len(rows)} of {len(rows) + res.hidden} rows "
-            f"({res.hidden} hidden; --top 0 shows all{'' if which == 'worst' else ', --sort loss the worst'})"
+            Text(
+                f"showing the {which} {len(rows)} of {len(rows) + res.hidden} rows "
+                f"({res.hidden} hidden; --top 0 shows all{more})"
+            )
         )
     # plain "key  value" lines: no padding to the widest row, nothing to truncate
-    for k, v in [*_summary_pairs(res), ("signature", res.signature)]:
+    pairs = [*_summary_pairs(res), ("signature", res.signature)]
+    width = max(len(k) for k, _ in pairs) + 2
+    for k, v in pairs:
         line = Text()
-        line.append(f"{k:<12}", style="bold")
+        line.append(k.ljust(width), style="bold")
         line.append(v)
-        console.print(line)
+        console.print(line, crop=False, soft_wrap=True)
     if res.extra.get("per_class"):
         pc = Table(box=box.SIMPLE_HEAD, show_edge=False, title=None)
-        pc.add_column("output" if res.mode == "multilabel" else "class")
-        pc.add_column("n", justify="right")
-        pc.add_column("mean loss", justify="right", no_wrap=True)
+        pc.add_column(Text("output" if res.mode == "multilabel" else "class"))
+        pc.add_column(Text("n"), justify="right")
+        pc.add_column(Text("mean loss"), justify="right", no_wrap=True)
         for r in per_class(res) or []:
-            pc.add_row(r["class"], str(r["n"]), "–" if r["mean"] is None else full(r["mean"]))
-        console.print(pc)
+            pc.add_row(
+                Text(r["class"]), Text(str(r["n"])), Text("–" if r["mean"] is None else full(r["mean"]))
+            )
+        show(pc)
     for note in notes(res):
         console.print(Text(note))
