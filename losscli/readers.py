@@ -741,8 +741,9 @@ def _table(
                 out.append(_cell(v))
             except ValueError as e:
                 where = f"{name}:{int(lines[i])}" if lines is not None else f"{name}: row {i + 1}"
-                field = f"field {names[j]!r}" if names else f"column {j + 1}"
-                raise LossInputError(f"{where}, {field}: {e} where a number or label belongs") from None
+                field = f"field {names[j]!r}" if names else f"column {j + 1}" if len(cols) > 1 else ""
+                at = f"{where}, {field}" if field else where
+                raise LossInputError(f"{at}: {e} where a number or label belongs") from None
         if all(isinstance(v, float) for v in out):
             values[:, j] = np.array(out, dtype=np.float64)
         else:
