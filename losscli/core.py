@@ -631,7 +631,6 @@ class Accumulator:
         self.correct: list[float] = []
         self.exact: list[float] = []
         self.n = 0
-        self.rows = 0
         self.clamped = 0
         self.nonfinite = 0
         self.ignored = 0
@@ -654,7 +653,6 @@ class Accumulator:
             self.num.append(float(np.sum(loss)))
             self.den.append(float(np.sum(r.denom[v])))
         self.n += int(v.sum())
-        self.rows += len(v)
         self.ignored += int((~v).sum())
         self.correct.append(float(np.sum(r.correct[v])))
         if self.mode == "multilabel":

@@ -16,8 +16,7 @@ import numpy as np
 from losscli import __version__
 from losscli.evaluate import Meta, Result, RowBlock
 
-FORMATS = ("table", "json", "csv", "tsv", "jsonl", "markdown")
-MAX_SCORE_COLUMNS = 4
+MAX_SCORE_COLUMNS = 4  # wider inputs show the target's score (or correct/K) in the table
 JSON_SLICE = 1 << 16  # per_sample values formatted at a time
 JSON_EXTRAS = (
     "ci",

@@ -105,9 +105,12 @@ def layout(
     classes: list[str] | None,
 ) -> Layout:
     """Apply the spec's column rules; ``labels`` is None when labels live in ``scores``."""
-    wcol = parse_columns(weight_col, scores, "--sample-weight-col")[0] if weight_col else None
-    if weight_col and len(parse_columns(weight_col, scores, "--sample-weight-col")) != 1:
-        raise LossInputError("--sample-weight-col takes one column")
+    wcol = None
+    if weight_col:
+        picked = parse_columns(weight_col, scores, "--sample-weight-col")
+        if len(picked) != 1:
+            raise LossInputError("--sample-weight-col takes one column")
+        wcol = picked[0]
     named_labels = _named_label_cols(scores)
     if labels is not None:
         if label_cols:
