@@ -8,6 +8,7 @@ The only place where :class:`~losscli.errors.LossInputError` becomes a user-faci
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
 import sys
@@ -307,11 +308,11 @@ class _Destination:
     """stdout through a spool (nothing partial is ever printed), or ``-o`` through a temp
     file in the target's folder renamed on success (a failed run never touches the file)."""
 
-    def __init__(self, path: str | None) -> None:
-        import tempfile
-
+    def __init__(self, path: str | None, big: bool = True) -> None:
         self.path = path
         self.tmp: str | None = None
+        if (path and path != "-") or big:
+            import tempfile  # ~4 ms of imports that a -q run to stdout does without
         if path and path != "-":
             folder = os.path.dirname(os.path.abspath(path))
             if os.path.isdir(path):
@@ -321,11 +322,13 @@ class _Destination:
             except OSError as e:
                 raise LossInputError(f"-o {path}: cannot write there ({e.strerror or e})") from None
             self.stream: IO[str] = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
-        else:
+        elif big:
             # stdout is written only after success; big outputs spill to disk, not memory
             self.stream = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed in commit/abort
                 max_size=32 << 20, mode="w+", encoding="utf-8", newline="\n"
             )
+        else:
+            self.stream = io.StringIO()  # a summary: a few lines
 
     def commit(self) -> None:
         if self.tmp is not None:
@@ -447,7 +450,7 @@ def _run(command: str, p: dict[str, Any]) -> None:
         read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")},
     )
     _check_run_options(p, fmt)
-    dest = _Destination(p.get("output"))
+    dest = _Destination(p.get("output"), big=fmt in ("json", "csv", "tsv", "jsonl"))
     bar = _ProgressBar(f"reading {path}") if fmt == "table" and sys.stderr.isatty() else None
     try:
         sink = render.RowWriter(fmt, dest.stream) if fmt in ("csv", "tsv", "jsonl") else None
