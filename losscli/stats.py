@@ -18,7 +18,7 @@ DEFAULT_LEVEL = 0.95
 # rows are split into blocks that fit in a core's cache: each block's values are gathered
 # for all resamples at once, so the random reads stay cache-local (≈5× faster than one
 # gather over the whole array per resample)
-BLOCK_ROWS = 1 << 14
+BLOCK_ROWS = 1 << 14  # a power of two <= 2**16: see _uniform_indices
 
 
 @dataclass(frozen=True)
@@ -50,13 +50,26 @@ def resampled_sums(values: list[np.ndarray], resamples: int, seed: int) -> list[
         total = int(c.sum())
         if total == 0:
             continue
-        idx = rng.integers(0, size, size=total, dtype=np.uint32)
+        idx = _uniform_indices(rng, size, total)
         nonzero = c > 0
         starts = np.concatenate(([0], np.cumsum(c)[:-1]))[nonzero]
         for acc, v in zip(out, values, strict=True):
             picked = v[lo : lo + size][idx]
             acc[nonzero] += np.add.reduceat(picked, starts)
     return out
+
+
+def _uniform_indices(rng: np.random.Generator, size: int, count: int) -> np.ndarray:
+    """``count`` uniform draws from ``range(size)``.
+
+    A full block has a power-of-two size, so four indices come from each raw 64-bit draw by
+    masking (exactly uniform, about 2x faster than ``Generator.integers``, which spends one
+    bounded draw per index); a short last block uses ``integers``.
+    """
+    if size == BLOCK_ROWS:
+        raw = rng.bit_generator.random_raw(-(-count // 4)).view(np.uint16)[:count]
+        return raw & np.uint16(BLOCK_ROWS - 1)
+    return rng.integers(0, size, size=count, dtype=np.uint32)
 
 
 def bootstrap_ratio(
