@@ -8,6 +8,7 @@ The only place where :class:`~losscli.errors.LossInputError` becomes a user-faci
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import math
 import os
@@ -102,6 +103,13 @@ class FloatList(click.ParamType):
         return vals
 
 
+def _apply(options: list[Callable[..., Any]], f: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate ``f`` with click options, listed in the order --help shows them."""
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def _input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., Any]:
     opts = [
         click.option(
@@ -143,12 +151,11 @@ def _input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., A
             "--delimiter", metavar="CHAR", help="CSV delimiter (default: by extension, else sniffed)."
         ),
     ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+    return _apply(opts, f)
 
 
-def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
+def _output_options(f: Callable[..., Any], *, rows: bool = True) -> Callable[..., Any]:
+    """--format, -q, -o, --fail-above; with ``rows``, the table's --top, --sort, --per-class."""
     opts = [
         click.option(
             "--format",
@@ -163,6 +170,10 @@ def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-q", "--quiet", is_flag=True, help="Print only the mean, full precision."),
         click.option("-o", "--output", metavar="PATH", help="Write to PATH (atomically) instead of stdout."),
         click.option("--fail-above", type=float, metavar="X", help="Exit 1 when the mean loss is above X."),
+    ]
+    if not rows:
+        return _apply(opts, f)
+    opts += [
         click.option(
             "--top",
             type=click.IntRange(min=0),
@@ -181,9 +192,7 @@ def _output_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--per-class", is_flag=True, help="Mean loss and count per class (per output for multi-label)."
         ),
     ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+    return _apply(opts, f)
 
 
 def _stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -220,9 +229,7 @@ def _stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="With --baseline: exit 1 when the delta's interval lies entirely above 0.",
         ),
     ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+    return _apply(opts, f)
 
 
 def _loss_options(f: Callable[..., Any], *, command: str) -> Callable[..., Any]:
@@ -276,9 +283,7 @@ def _loss_options(f: Callable[..., Any], *, command: str) -> Callable[..., Any]:
                 "--gamma", type=float, default=2.0, show_default=True, help="Focusing exponent γ ≥ 0."
             ),
         ]
-    for o in reversed(opts):
-        f = o(f)
-    return f
+    return _apply(opts, f)
 
 
 @click.group(cls=LossGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -422,7 +427,7 @@ def _run(command: str, p: dict[str, Any]) -> None:
     kind, path = given[0]
     fmt = "quiet" if p["quiet"] else p["fmt"]
 
-    from losscli import evaluate, render
+    from losscli import core, evaluate, render
 
     req = evaluate.Request(
         command=command,
@@ -435,14 +440,18 @@ def _run(command: str, p: dict[str, Any]) -> None:
         label_cols=",".join(p["label_col"]) if p.get("label_col") else None,
         weight_col=p.get("sample_weight_col"),
         classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") else None,
-        convention=p["convention"],
-        pos_weight=p.get("pos_weight"),
-        weight=p.get("weight"),
-        ignore_index=p.get("ignore_index"),
-        label_smoothing=p.get("label_smoothing") or 0.0,
-        alpha=p.get("alpha"),
-        gamma=float(p["gamma"]) if p.get("gamma") is not None else 2.0,
-        threshold=float(p["threshold"]) if p.get("threshold") is not None else 0.5,
+        options=core.LossOptions(
+            loss=command,
+            input=kind,
+            convention=p["convention"],
+            pos_weight=p.get("pos_weight"),
+            weight=p.get("weight"),
+            ignore_index=p.get("ignore_index"),
+            label_smoothing=p.get("label_smoothing") or 0.0,
+            alpha=p.get("alpha"),
+            gamma=float(p["gamma"]) if p.get("gamma") is not None else 2.0,
+            threshold=float(p["threshold"]) if p.get("threshold") is not None else 0.5,
+        ),
         keep_per_sample=fmt == "json" or p.get("ci") is not None,
         top=p["top"] if fmt == "table" else None,
         sort=p["sort"],
@@ -673,19 +682,7 @@ _command(
 
 @cli.command("merge", no_args_is_help=True)
 @click.argument("parts", nargs=-1, required=True, metavar="RESULT.json...")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="table",
-    envvar="LOSSCLI_FORMAT",
-    show_envvar=True,
-    show_default=True,
-    help="table, json, markdown; csv/tsv/jsonl give index,loss rows when every part has per_sample.",
-)
-@click.option("-q", "--quiet", is_flag=True, help="Print only the mean, full precision.")
-@click.option("-o", "--output", metavar="PATH", help="Write to PATH (atomically) instead of stdout.")
-@click.option("--fail-above", type=float, metavar="X", help="Exit 1 when the mean loss is above X.")
+@functools.partial(_output_options, rows=False)
 def merge_command(parts: tuple[str, ...], **p: Any) -> None:
     """Combine --format json results of shards into the result of their union.
 

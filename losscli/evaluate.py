@@ -30,14 +30,9 @@ class Request:
     label_cols: str | None = None
     weight_col: str | None = None
     classes: list[str] | None = None
-    convention: str = "torch"
-    pos_weight: tuple[float, ...] | None = None
-    weight: tuple[float, ...] | None = None
-    ignore_index: int | None = None
-    label_smoothing: float = 0.0
-    alpha: float | None = None
-    gamma: float = 2.0
-    threshold: float = 0.5
+    # the loss options as given; the pass fills in the loss its mode needs, the input kind
+    # and whether sample weights are used
+    options: core.LossOptions | None = None
     keep_per_sample: bool = False  # per-sample losses in the result (json, bootstrap)
     top: int | None = 20  # table rows; None when no table is drawn
     sort: str = "index"
@@ -331,19 +326,8 @@ def _evaluate(
     except LossInputError as e:
         raise LossInputError(f"{scores.path}: {e.message}") from None
     loss = req.command if req.command != "auto" else ("ce" if choice.mode == "multiclass" else "bce")
-    opts = core.LossOptions(
-        loss=loss,
-        input=req.input,
-        convention=req.convention,
-        pos_weight=req.pos_weight,
-        weight=req.weight,
-        ignore_index=req.ignore_index,
-        label_smoothing=req.label_smoothing,
-        alpha=req.alpha,
-        gamma=req.gamma,
-        threshold=req.threshold,
-        sample_weights=p.lay.weight_col is not None,
-    )
+    asked = req.options or core.LossOptions(loss=loss, input=req.input)
+    opts = replace(asked, loss=loss, input=req.input, sample_weights=p.lay.weight_col is not None)
     if opts.pos_weight is not None and len(opts.pos_weight) == 1 and p.k > 1:
         opts = replace(opts, pos_weight=opts.pos_weight * p.k)
     if opts.weight is not None and len(opts.weight) == 1 and opts.family == "sigmoid" and p.k > 1:

@@ -631,7 +631,7 @@ def _request(case: dict[str, object], d: str, read_kwargs: dict[str, int]) -> ev
         labels_path=lp,
         label_cols="l0,l1,l2" if kind == "multilabel" else None,
         weight_col="w" if kind == "weights" else None,
-        ignore_index=-100 if kind == "ignore" else None,
+        options=core.LossOptions(cmd, "logits", ignore_index=-100) if kind == "ignore" else None,
         keep_per_sample=True,
         read_kwargs=read_kwargs,
     )
