@@ -261,7 +261,9 @@ def validate_targets(t: Targets, k: int, opts: LossOptions) -> None:
         if not ok.all():
             r = int(np.argmin(ok))
             hint = (
-                "" if idx[r] >= 0 or opts.ignore_index is not None else " (to skip rows, pass --ignore-index)"
+                ""
+                if idx[r] >= 0 or opts.ignore_index is not None
+                else f" (to skip such rows, pass --ignore-index {int(idx[r])})"
             )
             raise LossInputError(
                 f"class index {int(idx[r])} is out of range for {k} classes (0..{k - 1}){hint}",

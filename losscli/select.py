@@ -134,6 +134,8 @@ def layout(
             lcols = named_labels
         else:
             cols = f"; its columns are {', '.join(scores.names)}" if scores.names else ""
+            if scores.ncols == 1 and scores.fmt == "csv":
+                cols += " (it was read as a single column: if that is wrong, pass --delimiter)"
             raise LossInputError(
                 f"{scores.path}: no labels: give --labels FILE, or --label-col NAME|INDEX "
                 f"(a column named label, labels, target or y is picked by itself){cols}"
