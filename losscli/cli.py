@@ -484,16 +484,26 @@ def _check_run_options(p: dict[str, Any], fmt: str) -> None:
     ctx = click.get_current_context()
     explicit = {
         name
-        for name in ("resamples", "seed")
+        for name in ("resamples", "seed", "top", "sort")
         if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
     }
     if p.get("fail_if_worse") and not p.get("baseline"):
         raise click.UsageError("--fail-if-worse needs --baseline PATH")
-    if explicit and p.get("ci") is None and not p.get("baseline"):
+    if explicit & {"resamples", "seed"} and p.get("ci") is None and not p.get("baseline"):
         raise click.UsageError("--bootstrap and --seed apply to --ci and --baseline")
-    if p.get("ci") is not None and fmt not in ("table", "json", "markdown"):
-        shown = "-q" if fmt == "quiet" else f"--format {fmt}"
-        raise click.UsageError(f"--ci is shown by the table, json and markdown formats, not {shown}")
+    shown = "-q" if fmt == "quiet" else f"--format {fmt}"
+    if ctx.get_parameter_source("fmt") == click.core.ParameterSource.ENVIRONMENT:
+        shown += " (from LOSSCLI_FORMAT)"
+    summary_formats = ("table", "json", "markdown")
+    for flag, given in (
+        ("--ci", p.get("ci") is not None),
+        ("--per-class", bool(p.get("per_class"))),
+        ("--baseline without --fail-if-worse", bool(p.get("baseline")) and not p.get("fail_if_worse")),
+    ):
+        if given and fmt not in summary_formats:
+            raise click.UsageError(f"{flag} is shown by the table, json and markdown formats, not {shown}")
+    if explicit & {"top", "sort"} and fmt != "table":
+        raise click.UsageError(f"--top and --sort shape the table, not {shown}")
     fail_above = p.get("fail_above")
     if fail_above is not None and math.isnan(fail_above):
         raise click.UsageError("--fail-above needs a number, got nan")
@@ -697,6 +707,9 @@ def merge_command(parts: tuple[str, ...], **p: Any) -> None:
     """
     from losscli import merge, render
 
+    if len(set(parts)) != len(parts):
+        twice = next(path for path in parts if parts.count(path) > 1)
+        raise LossInputError(f"{twice} is named twice; each shard counts once")
     docs = [merge.load_part(path) for path in parts]
     res = merge.combine(docs, list(parts))
     fmt = "quiet" if p["quiet"] else p["fmt"]

@@ -162,7 +162,8 @@ def check_options(opts: LossOptions, k: int, mode: str) -> None:
             ("--pos-weight", opts.pos_weight is not None),
             ("--weight", opts.weight is not None),
             ("--ignore-index", opts.ignore_index is not None),
-            ("--label-smoothing", opts.label_smoothing > 0),
+            # bce smoothing is y(1-ε)+ε/2 under every convention (spec); ce smoothing is not
+            ("--label-smoothing", opts.label_smoothing > 0 and opts.loss == "ce"),
         ):
             if bad:
                 raise LossInputError(

@@ -92,7 +92,9 @@ class Result:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def signature(opts: core.LossOptions, mode: str, extra: list[str] | None = None) -> str:
+def signature(
+    opts: core.LossOptions, mode: str, extra: list[str] | None = None, sample_weight_col: str | None = None
+) -> str:
     """A stable string naming everything that changes the numbers (sacrebleu-style)."""
     parts = [opts.loss, f"mode:{mode}", f"input:{opts.input}", f"convention:{opts.convention}"]
 
@@ -114,7 +116,7 @@ def signature(opts: core.LossOptions, mode: str, extra: list[str] | None = None)
     if opts.threshold != 0.5:
         parts.append(f"threshold:{num(opts.threshold)}")
     if opts.sample_weights:
-        parts.append("sample_weight:yes")
+        parts.append(f"sample_weight:{sample_weight_col or 'yes'}")
     parts.extend(extra or [])
     parts.append(f"losscli:{__version__}")
     return "|".join(parts)
@@ -167,8 +169,13 @@ class _Pass:
         )
         self.k = len(self.lay.score_cols)
         if req.classes is not None and len(req.classes) != self.k:
+            cols = "1 score column" if self.k == 1 else f"{self.k} score columns"
+            raise LossInputError(f"--classes names {len(req.classes)} classes but there are {cols}")
+        named = [n for n in self.lay.score_names if not n.isdigit()]
+        if req.classes is not None and len(named) == self.k and named != list(req.classes):
             raise LossInputError(
-                f"--classes names {len(req.classes)} classes but there are {self.k} score columns"
+                f"--classes {','.join(req.classes)} disagrees with the score header "
+                f"({','.join(named)}), which already names the classes; drop --classes"
             )
         if baseline is not None:
             self.base_cols = _baseline_cols(baseline, scores, self.lay)
@@ -408,7 +415,11 @@ def _evaluate(
             if where is not None:
                 progress(*where)
 
-    summary = acc.summary()
+    try:
+        summary = acc.summary()
+        base_summary = base_acc.summary() if base_acc is not None else None
+    except LossInputError as e:
+        raise LossInputError(f"{scores.path}: {e.message}") from None
     rows, hidden = keeper.result(summary.n + summary.ignored)
     return Result(
         path=scores.path,
@@ -425,10 +436,10 @@ def _evaluate(
         rows=rows,
         hidden=hidden,
         warnings=warnings,
-        signature=signature(opts, choice.mode),
+        signature=signature(opts, choice.mode, sample_weight_col=req.weight_col),
         sample_weight_col=req.weight_col,
         baseline_per_sample=np.concatenate(base_per_sample) if base_per_sample else None,
-        baseline_summary=base_acc.summary() if base_acc is not None else None,
+        baseline_summary=base_summary,
         sample_weights=np.concatenate(weights) if weights else None,
         denom=np.concatenate(denoms) if denoms else None,
     )

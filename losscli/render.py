@@ -96,7 +96,8 @@ def summary_dict(res: Result, with_per_sample: bool = True) -> dict[str, Any]:
     if res.opts.loss == "focal":
         out["alpha"] = res.opts.focal_alpha()
         out["gamma"] = res.opts.gamma
-    out["threshold"] = res.opts.threshold
+    if res.opts.family == "sigmoid":
+        out["threshold"] = res.opts.threshold
     if res.sample_weight_col:
         out["sample_weight_col"] = res.sample_weight_col
     pc = per_class(res)
@@ -192,13 +193,18 @@ def notes(res: Result) -> list[str]:
         noun = "probability" if one else "probabilities"
         its = "its" if one else "their"
         what = {
-            "torch": f"of exactly 0 or 1 hit PyTorch's -100 log clamp; {its} loss is capped at 100",
-            "keras": f"within 1e-7 of 0 or 1 hit Keras' clip; {its} loss is capped near 16.12",
-            "sklearn": f"within 2.2e-16 of 0 or 1 hit log_loss's clip; {its} loss is capped near 36.04",
+            "torch": "of exactly 0 or 1 hit PyTorch's -100 log clamp",
+            "keras": "within 1e-7 of 0 or 1 hit Keras' clip to [1e-7, 1 - 1e-7]",
+            "sklearn": "within 2.2e-16 of 0 or 1 hit log_loss's clip at the float64 epsilon",
         }[res.opts.convention]
-        out.append(f"{s.clamped} {noun} {what} — logits would give exact values.")
+        if res.opts.input == "logits":  # sklearn, and keras' focal loss, clip σ(x) / softmax(x)
+            tail = f"{its} loss is capped: this convention clips probabilities even from logits."
+        else:
+            tail = f"{its} loss is capped — logits would give exact values."
+        out.append(f"{s.clamped} {noun} {what}; {tail}")
     if s.nonfinite:
-        out.append(f"{s.nonfinite} losses are infinite (a probability of exactly 0 for the true class).")
+        noun = "1 loss is" if s.nonfinite == 1 else f"{s.nonfinite} losses are"
+        out.append(f"{noun} infinite (a probability of exactly 0 for the true class).")
     return out
 
 

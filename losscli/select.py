@@ -74,7 +74,12 @@ def _one(tok: str, src: Source, option: str, names: list[str]) -> int:
     if tok.isdigit():
         j = int(tok)
         if not 1 <= j <= src.ncols:
-            raise LossInputError(f"{option} {tok}: {src.path} has columns 1..{src.ncols}")
+            named = (
+                f" (digits are 1-based positions, even where a column is named {tok!r})"
+                if tok in names
+                else ""
+            )
+            raise LossInputError(f"{option} {tok}: {src.path} has columns 1..{src.ncols}{named}")
         return j - 1
     found = _name(tok, names)
     if found is not None:
@@ -107,7 +112,7 @@ def layout(
     """Apply the spec's column rules; ``labels`` is None when labels live in ``scores``."""
     wcol = None
     if weight_col:
-        picked = parse_columns(weight_col, scores, "--sample-weight-col")
+        picked = parse_columns(weight_col, scores, "--sample-weight-col (looked up in the score file)")
         if len(picked) != 1:
             raise LossInputError("--sample-weight-col takes one column")
         wcol = picked[0]
@@ -147,6 +152,7 @@ def layout(
         scols = list(scores.extra["score_cols"])  # type: ignore[call-overload]
     else:
         scols = [j for j in range(scores.ncols) if j not in taken and j != wcol]
+        _refuse_id_columns(scores, scols)
         if labels is not None and named_labels and not score_cols:
             label_names = ", ".join(repr(scores.names[j]) for j in named_labels)  # type: ignore[index]
             raise LossInputError(
@@ -166,6 +172,24 @@ def layout(
     if classes is None and scores.names and len(scols) > 1:
         classes = score_names
     return Layout(scols, lcols, wcol, classes, score_names)
+
+
+ID_NAMES = ("", "id", "index", "idx", "row", "sample", "sample_id", "unnamed: 0")
+
+
+def _refuse_id_columns(src: Source, cols: list[int]) -> None:
+    """An unnamed first column (pandas' index) or an ``id`` column is not a score; taking it
+    as one would give a wrong number without a word, so ask for --score-cols instead."""
+    if not src.names or src.fmt == "npy":
+        return
+    for j in cols:
+        name = src.names[j].strip()
+        if name.lower() in ID_NAMES:
+            what = "has no name (an index written by pandas?)" if not name else f"is named {name!r}"
+            raise LossInputError(
+                f"{src.path}: column {j + 1} {what}, so it looks like a row id, not a score; "
+                "pick the score columns with --score-cols"
+            )
 
 
 def _named_label_cols(src: Source) -> list[int]:

@@ -212,3 +212,73 @@ def test_top_zero_and_machine_formats(write) -> None:
     rows = [ln.split() for ln in r.stdout.splitlines() if ln.lstrip()[:1].isdigit()]
     losses = [float(x[-1]) for x in rows]
     assert len(rows) == 50 and losses == sorted(losses, reverse=True)
+
+
+def test_index_and_id_columns_are_not_taken_as_scores(write) -> None:
+    pandas = write("pd.csv", ",logit,label\n0,0.3,1\n1,-1.0,0\n")
+    assert_input_error(
+        run("auto", "--logits", pandas, "-q"), "pd.csv", "column 1 has no name", "--score-cols"
+    )
+    ids = write("id.jsonl", '{"id": 17, "logit": 0.3, "label": 1}\n{"id": 18, "logit": -1.0, "label": 0}\n')
+    assert_input_error(run("auto", "--logits", ids, "-q"), "id.jsonl", "'id'")
+    r = run("bce", "--logits", pandas, "--score-cols", "logit", "-q")
+    assert float(r.stdout) == pytest.approx((bce(0.3, 1) + bce(-1.0, 0)) / 2, rel=1e-12)
+
+
+def test_classes_disagreeing_with_the_header_are_refused(write) -> None:
+    path = write("m.csv", "cat,dog,bird,label\n2.0,1.0,0.1,cat\n")
+    assert_input_error(
+        run("ce", "--logits", path, "--classes", "bird,cat,dog"), "disagrees with the score header"
+    )
+    r = run("ce", "--logits", path, "--classes", "cat,dog,bird", "-q")
+    assert float(r.stdout) == pytest.approx(ce([2.0, 1.0, 0.1], 0), rel=1e-12)
+
+
+def test_sklearn_bce_label_smoothing_follows_the_spec(write) -> None:
+    path = write("p.csv", "logit,label\n0.4,1\n-2.0,0\n")
+    eps, tiny = 0.2, 2.220446049250313e-16
+
+    def ref(x: float, y: float) -> float:
+        p = min(max(1 / (1 + math.exp(-x)), tiny), 1 - tiny)
+        t = y * (1 - eps) + eps / 2
+        return -(t * math.log(p) + (1 - t) * math.log(1 - p))
+
+    r = run("bce", "--logits", path, "--convention", "sklearn", "--label-smoothing", "0.2", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert float(r.stdout) == pytest.approx((ref(0.4, 1) + ref(-2.0, 0)) / 2, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--per-class", "-q"], "--per-class is shown by the table"),
+        (["--top", "3", "--format", "json"], "--top and --sort shape the table"),
+        (["--sort", "loss", "-q"], "--top and --sort shape the table"),
+    ],
+)
+def test_table_only_options_are_refused_elsewhere(write, args: list[str], fragment: str) -> None:
+    path = write("p.csv", "logit,label\n0.5,1\n-1.0,0\n")
+    r = run("bce", "--logits", path, *args)
+    assert r.exit_code == 2 and r.stdout == "" and fragment in r.stderr
+
+
+def test_baseline_needs_a_place_to_show(write) -> None:
+    path = write("p.csv", "logit,label\n0.5,1\n-1.0,0\n")
+    r = run("bce", "--logits", path, "--baseline", path, "-q")
+    assert r.exit_code == 2 and "--baseline without --fail-if-worse" in r.stderr
+    ok = run("bce", "--logits", path, "--baseline", path, "--fail-if-worse", "-q")
+    assert ok.exit_code == 0
+
+
+def test_merge_refuses_a_shard_named_twice(write, tmp_path: Path) -> None:
+    path = write("p.csv", "logit,label\n0.5,1\n-1.0,0\n")
+    out = tmp_path / "a.json"
+    run("bce", "--logits", path, "--format", "json", "-o", str(out))
+    assert_input_error(run("merge", str(out), str(out)), "named twice")
+
+
+def test_clamp_note_for_logits_under_a_clipping_convention(write) -> None:
+    path = write("p.csv", "logit,label\n40,0\n")
+    r = run("bce", "--logits", path, "--convention", "sklearn")
+    assert "clips probabilities even from logits" in r.stdout
+    assert "logits would give exact values" not in r.stdout
