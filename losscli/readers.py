@@ -858,11 +858,12 @@ def _from_records(items: list[object], name: str, lines: np.ndarray | None) -> S
         label_hint=label_hint or None,
         kind_hint=kind_hint,
         fmt="jsonl" if lines is not None else "json",
-        extra={"score_cols": _score_cols(names, keys, kind_hint, first)} if kind_hint else {},
+        extra={"score_cols": _score_cols(keys, kind_hint, first)} if kind_hint else {},
     )
 
 
-def _score_cols(names: list[str], keys: list[str], kind: str, first: dict[str, object]) -> list[int]:
+def _score_cols(keys: list[str], kind: str, first: dict[str, object]) -> list[int]:
+    """Positions of the score key's columns among the record's flattened columns."""
     out: list[int] = []
     j = 0
     for key in keys:
@@ -926,12 +927,10 @@ def _from_object(doc: dict[str, object], name: str) -> Source:
         text_cols,
         iter([Chunk(values, texts, 0, None)]),
         label_hint=label_hint or None,
-        kind_hint="logits" if kind == "scores" else kind,
+        kind_hint=kind if kind in SCORE_KEYS else None,  # "scores" says nothing of the kind
         fmt="json",
     )
     src.extra["score_cols"] = list(range(k))
-    if kind == "scores":
-        src.kind_hint = None
     return src
 
 
