@@ -8,7 +8,6 @@ Intervals (``ci``, ``baseline``) cannot be combined from summaries and are left 
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
@@ -17,27 +16,14 @@ import numpy as np
 from losscli import core
 from losscli.errors import LossInputError
 from losscli.evaluate import Result, RowBlock
+from losscli.readers import read_json
 
 REQUIRED = ("loss", "mode", "input", "convention", "n", "outputs", "mean", "sum", "signature")
 
 
 def load_part(path: str) -> dict[str, Any]:
     """Read and check one shard result written by ``--format json``."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            doc = json.load(f)
-    except FileNotFoundError:
-        raise LossInputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise LossInputError(f"{path}: is a directory, not a file") from None
-    except OSError as e:
-        raise LossInputError(f"{path}: cannot read ({e.strerror or e})") from None
-    except UnicodeDecodeError:
-        raise LossInputError(f"{path}: not UTF-8 text; expected a losscli --format json result") from None
-    except json.JSONDecodeError as e:
-        raise LossInputError(f"{path}:{e.lineno}:{e.colno}: invalid JSON ({e.msg})") from None
-    except RecursionError:
-        raise LossInputError(f"{path}: JSON nested too deeply") from None
+    doc = read_json(path)
     if not isinstance(doc, dict):
         raise LossInputError(f"{path}: expected a losscli --format json result (an object)")
     missing = [k for k in REQUIRED if k not in doc]

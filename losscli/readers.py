@@ -650,14 +650,38 @@ def _json_source(stream: _SafeStream, name: str, fmt: str) -> Source:
     if fmt == "json":
         try:
             doc = json.loads(text)
-        except json.JSONDecodeError as e:
-            if e.msg == "Extra data":  # several documents: JSON Lines
+        except (json.JSONDecodeError, RecursionError) as e:
+            if isinstance(e, json.JSONDecodeError) and e.msg == "Extra data":  # JSON Lines
                 return _jsonl_source(text, name)
-            raise LossInputError(f"{name}:{e.lineno}:{e.colno}: invalid JSON ({e.msg})") from None
-        except RecursionError:
-            raise LossInputError(f"{name}: JSON nested too deeply") from None
+            raise _json_error(name, e) from None
         return _from_document(doc, name)
     return _jsonl_source(text, name)
+
+
+def _json_error(name: str, e: Exception) -> LossInputError:
+    if isinstance(e, json.JSONDecodeError):
+        return LossInputError(f"{name}:{e.lineno}:{e.colno}: invalid JSON ({e.msg})")
+    return LossInputError(f"{name}: JSON nested too deeply")
+
+
+def read_json(path: str) -> object:
+    """One whole JSON document from a file (or ``-``), with the readers' error messages
+    for a missing file, bad bytes, invalid or too deeply nested JSON."""
+    name = display_name(path)
+    raw = _Peekable(_open_bytes(path))
+    try:
+        data = _SafeStream(raw, name).read()
+    finally:
+        _close_quietly(raw)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    text = _decode(data, name, 1)
+    if not text.strip():
+        raise LossInputError(f"{name}: empty input")
+    try:
+        return json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise _json_error(name, e) from None
 
 
 def _jsonl_source(text: str, name: str) -> Source:
