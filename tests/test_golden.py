@@ -61,3 +61,23 @@ def test_golden(name: str, update_golden: bool, monkeypatch: pytest.MonkeyPatch)
         GOLDEN.mkdir(exist_ok=True)
         path.write_text(r.stdout, encoding="utf-8")
     assert r.stdout == path.read_text(encoding="utf-8")
+
+
+HELP_COMMANDS = ["", "bce", "ce", "focal", "auto", "merge"]
+
+
+@pytest.mark.parametrize("command", HELP_COMMANDS, ids=[c or "losscli" for c in HELP_COMMANDS])
+def test_help_text_is_pinned(command: str, update_golden: bool) -> None:
+    """``--help`` of every command, at 100 columns: options generated from the registries
+    must keep their order, names and words."""
+    from click.testing import CliRunner
+
+    from losscli.cli import cli
+
+    args = [command, "--help"] if command else ["--help"]
+    r = CliRunner().invoke(cli, args, terminal_width=100, catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    path = GOLDEN / f"help_{command or 'losscli'}.txt"
+    if update_golden or (not path.exists() and os.environ.get("CI") != "true"):
+        path.write_text(r.stdout, encoding="utf-8")
+    assert r.stdout == path.read_text(encoding="utf-8")
