@@ -15,7 +15,7 @@ import numpy as np
 
 from losscli import core
 from losscli.errors import LossInputError
-from losscli.evaluate import Result, RowBlock
+from losscli.model import Result, RowBlock
 from losscli.readers import read_json
 
 REQUIRED = ("loss", "mode", "input", "convention", "n", "outputs", "mean", "sum", "signature")

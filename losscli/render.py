@@ -14,7 +14,7 @@ from typing import IO, Any
 import numpy as np
 
 from losscli import __version__
-from losscli.evaluate import Meta, Result, RowBlock
+from losscli.model import Meta, Result, RowBlock
 
 MAX_SCORE_COLUMNS = 4  # wider inputs show the target's score (or correct/K) in the table
 JSON_SLICE = 1 << 16  # per_sample values formatted at a time

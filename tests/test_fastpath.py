@@ -13,29 +13,29 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from losscli import evaluate
+from losscli import pipeline, readers
 from losscli.errors import LossInputError
 
 pytest.importorskip("pyarrow")
 
 
-def _req(path: str, command: str = "bce", **kw: object) -> evaluate.Request:
-    return evaluate.Request(command=command, input="logits", score_path=path, keep_per_sample=True, **kw)  # type: ignore[arg-type]
+def _req(path: str, command: str = "bce", **kw: object) -> pipeline.Request:
+    return pipeline.Request(command=command, input="logits", score_path=path, keep_per_sample=True, **kw)  # type: ignore[arg-type]
 
 
-def _both(req: evaluate.Request) -> tuple[evaluate.Result, evaluate.Result]:
-    fast = evaluate.evaluate(_with(req, reader="arrow"))
-    slow = evaluate.evaluate(_with(req, reader="numpy"))
+def _both(req: pipeline.Request) -> tuple[pipeline.Result, pipeline.Result]:
+    fast = pipeline.run(_with(req, reader="arrow"))
+    slow = pipeline.run(_with(req, reader="numpy"))
     return fast, slow
 
 
-def _with(req: evaluate.Request, **kw: object) -> evaluate.Request:
+def _with(req: pipeline.Request, **kw: object) -> pipeline.Request:
     from dataclasses import replace
 
     return replace(req, read_kwargs={**req.read_kwargs, **kw})
 
 
-def _same(a: evaluate.Result, b: evaluate.Result) -> None:
+def _same(a: pipeline.Result, b: pipeline.Result) -> None:
     assert a.mode == b.mode and a.k == b.k
     assert a.summary.mean == b.summary.mean
     assert a.summary.sum == b.summary.sum
@@ -70,16 +70,16 @@ def test_binary_multilabel_multiclass_and_weights(tmp_path: Path, rng: np.random
     _same(fast, slow)
     gz = tmp_path / "mc.tsv.gz"
     gz.write_bytes(gzip.compress(mc.read_bytes()))
-    _same(evaluate.evaluate(_with(_req(str(gz), "ce"), reader="arrow")), slow)
+    _same(pipeline.run(_with(_req(str(gz), "ce"), reader="arrow")), slow)
 
 
 def test_fast_path_is_used_for_large_files_by_default(tmp_path: Path) -> None:
     path = tmp_path / "p.csv"
     path.write_text("logit,label\n" + "0.5,1\n-0.25,0\n" * 10)
-    src = evaluate.open_source(str(path), arrow_min_bytes=1)
+    src = readers.open_source(str(path), arrow_min_bytes=1)
     assert src.fast
     src.close()
-    small = evaluate.open_source(str(path))
+    small = readers.open_source(str(path))
     assert not small.fast
     small.close()
 
@@ -100,7 +100,7 @@ def test_errors_name_the_same_line_and_column(tmp_path: Path, body: str, where: 
     messages = []
     for reader in ("arrow", "numpy"):
         with pytest.raises(LossInputError) as e:
-            evaluate.evaluate(_with(_req(str(path)), reader=reader))
+            pipeline.run(_with(_req(str(path)), reader=reader))
         messages.append(str(e.value))
     assert messages[0] == messages[1]
     assert messages[0].startswith(str(path).replace("p.csv", where)), messages[0]

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from losscli import core, evaluate
+from losscli import core, pipeline
 from tests.conftest import run, run_json
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -619,12 +619,12 @@ def stream_case(draw: st.DrawFn, kind: str) -> dict[str, object]:
     return case
 
 
-def _request(case: dict[str, object], d: str, read_kwargs: dict[str, int]) -> evaluate.Request:
+def _request(case: dict[str, object], d: str, read_kwargs: dict[str, int]) -> pipeline.Request:
     kind = case["kind"]
     sp = os.path.join(d, "scores.csv")
     lp = os.path.join(d, "labels.csv") if "labels" in case else None
     cmd = "bce" if kind in ("binary", "weights", "multilabel") else "ce"
-    return evaluate.Request(
+    return pipeline.Request(
         command=cmd,
         input="logits",
         score_path=sp,
@@ -664,9 +664,9 @@ def test_streaming_tiny_blocks_equal_default(kind: str, data: st.DataObject) -> 
         if "labels" in case:
             with open(os.path.join(d, "labels.csv"), "w") as f:
                 f.write(case["labels"])  # type: ignore[arg-type]
-        whole = evaluate.evaluate(_request(case, d, {}))
+        whole = pipeline.run(_request(case, d, {}))
         chunks: list[int] = []
-        tiny = evaluate.evaluate(_request(case, d, TINY), sink=lambda block, meta: chunks.append(len(block)))
+        tiny = pipeline.run(_request(case, d, TINY), sink=lambda block, meta: chunks.append(len(block)))
     a, b = whole.summary, tiny.summary
     assert b.n == a.n
     assert close(b.mean, a.mean, 1e-12) and close(b.sum, a.sum, 1e-12)

@@ -85,8 +85,8 @@ def test_names_with_brackets_are_shown_verbatim(write) -> None:
 def test_terminal_table_never_shortens_numbers(write) -> None:
     path = write("w.csv", "a_quite_long_name,b_quite_long_name,label\n1234567.123456,-9876543.2109,0\n")
     code = (
-        "import sys\nfrom losscli import render, evaluate\n"
-        "res = evaluate.evaluate(evaluate.Request(command='ce', input='logits', score_path=sys.argv[1]))\n"
+        "import sys\nfrom losscli import render, pipeline\n"
+        "res = pipeline.run(pipeline.Request(command='ce', input='logits', score_path=sys.argv[1]))\n"
         "render.render_table(res, sys.stdout, is_tty=True)\n"
     )
     env = {**os.environ, "COLUMNS": "40", "NO_COLOR": "1"}

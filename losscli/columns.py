@@ -116,14 +116,14 @@ def layout(
         if len(picked) != 1:
             raise LossInputError("--sample-weight-col takes one column")
         wcol = picked[0]
-    named_labels = _named_label_cols(scores)
+    named_labels = named_label_cols(scores)
     if labels is not None:
         if label_cols:
             lcols = parse_columns(label_cols, labels, "--label-col")
         elif labels.label_hint:
             lcols = list(labels.label_hint)
         else:
-            lcols = _named_label_cols(labels) or list(range(labels.ncols))
+            lcols = named_label_cols(labels) or list(range(labels.ncols))
         taken = set(named_labels) if not score_cols else set()
     else:
         if label_cols:
@@ -192,7 +192,7 @@ def _refuse_id_columns(src: Source, cols: list[int]) -> None:
             )
 
 
-def _named_label_cols(src: Source) -> list[int]:
+def named_label_cols(src: Source) -> list[int]:
     if not src.names:
         return []
     return [j for j, n in enumerate(src.names) if n.strip().lower() in LABEL_NAMES]

@@ -1,0 +1,303 @@
+"""The commands: options → request → pipeline → statistics → renderer → gates.
+
+Command bodies hold no logic of their own: the request is built from click's values, the
+pipeline computes, :mod:`losscli.compare` adds intervals, a renderer writes, and the CI gates
+set the exit code. NumPy and rich load inside the bodies, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from losscli.cli.group import EXIT_CHECK_FAILED, cli
+from losscli.cli.options import input_options, loss_options, output_options, stats_options
+from losscli.cli.output import Destination, ProgressBar
+from losscli.errors import LossInputError
+from losscli.options import Request
+
+ROW_FORMATS = ("csv", "tsv", "jsonl")
+
+
+def _score_source(command: str, p: dict[str, Any]) -> tuple[str, str]:
+    """The one score source given: (input kind, path)."""
+    sources = [(k, p.get(k)) for k in ("logits", "probs", "log_probs")]
+    given = [(k, v) for k, v in sources if v is not None]
+    if len(given) != 1:
+        flags = "--logits, --probs" + (", --log-probs" if command in ("ce", "auto") else "")
+        raise click.UsageError(
+            f"give exactly one score source: {flags}" + (" (got several)" if given else "")
+        )
+    return given[0]
+
+
+def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
+    """The :class:`Request` for click's parameter values ``p``."""
+    from losscli import core
+
+    kind, path = _score_source(command, p)
+    return Request(
+        command=command,
+        input=kind,
+        score_path=path,
+        labels_path=p.get("labels"),
+        header=p.get("header"),
+        delimiter=p.get("delimiter"),
+        score_cols=p.get("score_cols"),
+        label_cols=",".join(p["label_col"]) if p.get("label_col") else None,
+        weight_col=p.get("sample_weight_col"),
+        classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") else None,
+        options=core.LossOptions(
+            loss=command,
+            input=kind,
+            convention=p["convention"],
+            pos_weight=p.get("pos_weight"),
+            weight=p.get("weight"),
+            ignore_index=p.get("ignore_index"),
+            label_smoothing=p.get("label_smoothing") or 0.0,
+            alpha=p.get("alpha"),
+            gamma=float(p["gamma"]) if p.get("gamma") is not None else 2.0,
+            threshold=float(p["threshold"]) if p.get("threshold") is not None else 0.5,
+        ),
+        keep_per_sample=fmt == "json" or p.get("ci") is not None,
+        top=p["top"] if fmt == "table" else None,
+        sort=p["sort"],
+        baseline_path=p.get("baseline"),
+        read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")},
+    )
+
+
+def _run(command: str, p: dict[str, Any]) -> None:
+    """Shared body of bce / ce / focal / auto."""
+    fmt = "quiet" if p["quiet"] else p["fmt"]
+    req = build_request(command, p, fmt)
+    _check_run_options(p, fmt)
+
+    from losscli import compare, pipeline, render
+
+    dest = Destination(p.get("output"), big=fmt in ("json", *ROW_FORMATS))
+    bar = ProgressBar(f"reading {req.score_path}") if fmt == "table" and sys.stderr.isatty() else None
+    try:
+        sink = render.RowWriter(fmt, dest.stream) if fmt in ROW_FORMATS else None
+        try:
+            res = pipeline.run(req, sink, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+        res.extra["sort"] = p["sort"]
+        if p.get("per_class"):
+            res.extra["per_class"] = True
+        so = compare.StatsOptions(p.get("ci"), p["resamples"], p["seed"], p.get("baseline"))
+        compare.apply(res, so)
+        _write_summary(res, fmt, dest, p)
+    except BaseException:
+        dest.abort()
+        raise
+    _finish(res, fmt, dest, p)
+
+
+def _check_run_options(p: dict[str, Any], fmt: str) -> None:
+    """Refuse combinations that would be silently ignored."""
+    ctx = click.get_current_context()
+    explicit = {
+        name
+        for name in ("resamples", "seed", "top", "sort")
+        if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
+    }
+    if p.get("fail_if_worse") and not p.get("baseline"):
+        raise click.UsageError("--fail-if-worse needs --baseline PATH")
+    if explicit & {"resamples", "seed"} and p.get("ci") is None and not p.get("baseline"):
+        raise click.UsageError("--bootstrap and --seed apply to --ci and --baseline")
+    shown = "-q" if fmt == "quiet" else f"--format {fmt}"
+    if ctx.get_parameter_source("fmt") == click.core.ParameterSource.ENVIRONMENT:
+        shown += " (from LOSSCLI_FORMAT)"
+    summary_formats = ("table", "json", "markdown")
+    for flag, given in (
+        ("--ci", p.get("ci") is not None),
+        ("--per-class", bool(p.get("per_class"))),
+        ("--baseline without --fail-if-worse", bool(p.get("baseline")) and not p.get("fail_if_worse")),
+    ):
+        if given and fmt not in summary_formats:
+            raise click.UsageError(f"{flag} is shown by the table, json and markdown formats, not {shown}")
+    if explicit & {"top", "sort"} and fmt != "table":
+        raise click.UsageError(f"--top and --sort shape the table, not {shown}")
+    fail_above = p.get("fail_above")
+    if fail_above is not None and math.isnan(fail_above):
+        raise click.UsageError("--fail-above needs a number, got nan")
+    reader = os.environ.get("LOSSCLI_READER", "auto")
+    if reader not in ("auto", "numpy", "arrow"):
+        raise click.UsageError(f"LOSSCLI_READER must be auto, numpy or arrow, got {reader!r}")
+
+
+def _write_summary(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> None:
+    from losscli import render
+
+    if fmt == "json":
+        render.render_json(res, dest.stream)
+    elif fmt == "quiet":
+        render.render_quiet(res, dest.stream)
+    elif fmt == "markdown":
+        render.render_markdown(res, dest.stream)
+    elif fmt == "table":
+        is_tty = not p.get("output") and sys.stdout.isatty()
+        render.render_table(res, dest.stream, is_tty=is_tty)
+
+
+def _warn(res: Any, fmt: str) -> None:
+    """Warnings and the auto note on stderr (the table says them in its summary)."""
+    from losscli.compare import losses_are_infinite
+
+    for w in res.warnings:
+        click.echo(f"Warning: {w}", err=True)
+    if res.summary.nonfinite and fmt != "table":
+        shown = {"json": "written as null", "csv": "left empty", "tsv": "left empty", "jsonl": "null"}
+        how = shown.get(fmt, "so the mean is inf")
+        click.echo(f"Warning: {res.path}: {losses_are_infinite(res.summary.nonfinite)} ({how})", err=True)
+    if res.inferred and fmt in ("quiet", *ROW_FORMATS):
+        click.echo(f"losscli auto: {res.mode} ({res.opts.loss}): {res.reason}", err=True)
+
+
+def _finish(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> None:
+    """Warnings to stderr, the output out, then the CI checks (exit 1)."""
+    _warn(res, fmt)
+    dest.commit()
+    failed = False
+    fail_above = p.get("fail_above")
+    if fail_above is not None and not (res.summary.mean <= fail_above):
+        click.echo(
+            f"losscli: mean loss {res.summary.mean!r} is above --fail-above {fail_above!r} ({res.path})",
+            err=True,
+        )
+        failed = True
+    b = res.extra.get("baseline")
+    if p.get("fail_if_worse") and b and b["verdict"] == "worse":
+        lo, hi = b["delta_ci"]
+        click.echo(
+            f"losscli: {res.path} is significantly worse than the baseline {b['path']}: mean "
+            f"{res.summary.mean!r} vs {b['mean']!r}, delta {b['delta']:+.6g} "
+            f"({res.extra['ci_level']:.0%} interval {lo:.6g} – {hi:.6g}, entirely above 0)",
+            err=True,
+        )
+        failed = True
+    if failed:
+        click.get_current_context().exit(EXIT_CHECK_FAILED)
+
+
+def _command(name: str, help_text: str, *, log_probs: bool) -> None:
+    def body(**p: Any) -> None:
+        _run(name, p)
+
+    body.__doc__ = help_text
+    f: Callable[..., Any] = body
+    f = stats_options(f)
+    f = output_options(f)
+    f = loss_options(f, command=name)
+    f = input_options(f, log_probs=log_probs)
+    cli.command(name, no_args_is_help=True)(f)
+
+
+_command(
+    "bce",
+    """Sigmoid cross-entropy: binary (1 score column) or multi-label (K columns, K labels).
+
+    PyTorch's BCEWithLogitsLoss for --logits, BCELoss (log clamped at -100) for --probs.
+
+    \b
+    Examples:
+      losscli bce --logits preds.csv                  # label column found by name
+      losscli bce --probs p.npy --labels y.npy -q
+      losscli bce --logits ml.csv --label-col 4-6 --pos-weight 2 --format json
+    """,
+    log_probs=False,
+)
+_command(
+    "ce",
+    """Softmax cross-entropy over K >= 2 classes (multiclass).
+
+    PyTorch's CrossEntropyLoss for --logits, NLLLoss for --log-probs, NLLLoss(log p) for
+    --probs. Labels are class indices, class names matching the score header, or K columns
+    of (soft) targets.
+
+    \b
+    Examples:
+      losscli ce --logits logits.csv                  # header cat,dog,bird,label
+      losscli ce --logits x.npy --labels y.npy --weight 1,2,0.5 --ignore-index -100
+      losscli ce --probs p.csv --label-smoothing 0.1 --convention keras -q
+    """,
+    log_probs=True,
+)
+_command(
+    "focal",
+    """Sigmoid focal loss (torchvision's sigmoid_focal_loss), binary or multi-label.
+
+    loss = α_t·(1 - p_t)^γ·BCE, mean over all elements. --alpha defaults to 0.25
+    (negative: no α term); --gamma to 2. Under --convention keras, α applies only when given.
+
+    \b
+    Examples:
+      losscli focal --logits preds.csv
+      losscli focal --logits preds.csv --alpha -1 --gamma 0   # equals bce
+    """,
+    log_probs=False,
+)
+_command(
+    "auto",
+    """Pick binary, multi-label or multiclass from the data, say why, and compute it.
+
+    One score column: binary (bce). K >= 2 score columns and one label column of class
+    indices or names: multiclass (ce). K score columns and K label columns: multiclass when
+    every label row is one-hot, multi-label (bce) otherwise.
+
+    \b
+    Examples:
+      losscli auto --logits preds.csv
+      cat preds.jsonl | losscli auto --logits - --format json
+    """,
+    log_probs=True,
+)
+
+
+@cli.command("merge", no_args_is_help=True)
+@click.argument("parts", nargs=-1, required=True, metavar="RESULT.json...")
+@functools.partial(output_options, rows=False)
+def merge_command(parts: tuple[str, ...], **p: Any) -> None:
+    """Combine --format json results of shards into the result of their union.
+
+    The shards must have been computed with the same options (equal signatures). n, sum,
+    mean (weighted where the parts are), accuracy and per-class figures are exact;
+    per_sample is concatenated in argument order when every part has it.
+
+    \b
+    Example:
+      for s in 0 1 2; do losscli ce --logits shard$s.csv --format json -o part$s.json; done
+      losscli merge part0.json part1.json part2.json -q
+    """
+    from losscli import merge, render
+
+    if len(set(parts)) != len(parts):
+        twice = next(path for path in parts if parts.count(path) > 1)
+        raise LossInputError(f"{twice} is named twice; each shard counts once")
+    docs = [merge.load_part(path) for path in parts]
+    res = merge.combine(docs, list(parts))
+    fmt = "quiet" if p["quiet"] else p["fmt"]
+    if fmt in ("csv", "tsv", "jsonl") and res.per_sample is None:
+        raise LossInputError(
+            f"--format {fmt} needs per_sample in every part (write the parts with --format json)"
+        )
+    dest = Destination(p.get("output"))
+    try:
+        if fmt in ("csv", "tsv", "jsonl"):
+            assert res.per_sample is not None
+            render.write_losses(res.per_sample, fmt, dest.stream)
+        else:
+            _write_summary(res, fmt, dest, p)
+    except BaseException:
+        dest.abort()
+        raise
+    _finish(res, fmt, dest, p)

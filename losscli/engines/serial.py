@@ -1,0 +1,102 @@
+"""The serial engine: one streaming pass over the aligned chunks of the opened inputs.
+
+Memory stays flat: each chunk is computed, folded into the accumulators and dropped (only
+the table's kept rows, and per-sample values when the plan asks for them, outlive it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import numpy as np
+
+from losscli import columns, core
+from losscli.engines.partial import Partial, TopRows
+from losscli.errors import LossInputError
+from losscli.inputs import ChunkArrays, Inputs
+from losscli.model import Meta, RowBlock
+from losscli.plan import Plan
+from losscli.readers import Chunk
+
+Sink = Callable[[RowBlock, Meta], None]
+Progress = Callable[[int, int], None]
+
+
+def new_partial(plan: Plan) -> Partial:
+    """An empty partial for ``plan``."""
+    base = core.Accumulator(plan.opts, plan.mode, plan.k) if plan.req.baseline_path else None
+    return Partial(core.Accumulator(plan.opts, plan.mode, plan.k), base, TopRows(plan.req.top, plan.req.sort))
+
+
+def run(
+    plan: Plan,
+    inputs: Inputs,
+    decoded: Iterable[tuple[list[Chunk], np.ndarray]],
+    rest: Iterator[list[Chunk]],
+    sink: Sink | None = None,
+    progress: Progress | None = None,
+) -> Partial:
+    """Compute every chunk: first those already ``decoded`` by the plan, then ``rest``."""
+    part = new_partial(plan)
+    for chunks, labels in _all(decoded, rest):
+        block = add_chunk(plan, inputs, part, chunks, labels)
+        if sink is not None:
+            sink(block, plan.meta)
+        if progress is not None:
+            where = inputs.scores.progress()
+            if where is not None:
+                progress(*where)
+    return part
+
+
+def _all(
+    decoded: Iterable[tuple[list[Chunk], np.ndarray]], rest: Iterator[list[Chunk]]
+) -> Iterator[tuple[list[Chunk], np.ndarray | None]]:
+    yield from decoded
+    for chunks in rest:
+        yield chunks, None
+
+
+def add_chunk(
+    plan: Plan, inputs: Inputs, part: Partial, chunks: list[Chunk], labels: np.ndarray | None
+) -> RowBlock:
+    """Compute one aligned chunk into ``part``; returns its rows for display or streaming."""
+    a = inputs.arrays(chunks, labels)
+    try:
+        t = columns.targets(a.labels, plan.mode)
+        r = core.compute(a.x, t, plan.opts)
+    except LossInputError as e:
+        raise inputs.locate(e, chunks) from None
+    if a.baseline is not None:
+        try:
+            br = core.compute(a.baseline, t, plan.opts)
+        except LossInputError as e:
+            raise inputs.locate(e, chunks, "baseline") from None
+        assert part.baseline is not None
+        part.baseline.add(br, a.weights)
+        part.baseline_per_sample.append(br.per_sample)
+    for w in r.warnings:
+        w = f"{inputs.scores.path}: {w}"
+        if w not in part.warnings:
+            part.warnings.append(w)
+    part.acc.add(r, a.weights)
+    if plan.req.keep_per_sample or a.baseline is not None:
+        _keep(part, r, a)
+    block = RowBlock(
+        np.arange(a.start_row, a.start_row + len(a.x), dtype=np.int64),
+        r.per_sample,
+        r.valid,
+        a.x,
+        a.labels,
+        r.pred,
+        r.target,
+    )
+    part.top.add(block)
+    return block
+
+
+def _keep(part: Partial, r: core.ChunkResult, a: ChunkArrays) -> None:
+    part.per_sample.append(r.per_sample)
+    part.denom.append(r.denom)
+    if a.weights is not None:
+        part.weights.append(a.weights)

@@ -1,0 +1,70 @@
+"""What the user asked for, as plain frozen values, and the checks that need no data.
+
+The CLI and the Python API both build a :class:`Request`; :func:`validate` refuses what can
+be refused before any file is opened, so a bad ``--gamma`` is reported before a missing file.
+Import-light: no NumPy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from losscli.errors import LossInputError
+
+if TYPE_CHECKING:
+    from losscli.core import LossOptions
+
+COMMANDS = ("bce", "ce", "focal", "auto")
+INPUT_KINDS = ("logits", "probs", "log_probs")
+
+
+@dataclass(frozen=True)
+class Request:
+    """One evaluation: the score source, where the labels are, the loss options as given.
+
+    ``options`` are the loss options as the user gave them; the plan fills in the loss the
+    mode needs, the input kind and whether sample weights are used.
+    """
+
+    command: str  # "bce" | "ce" | "focal" | "auto"
+    input: str  # "logits" | "probs" | "log_probs"
+    score_path: str
+    labels_path: str | None = None
+    header: bool | None = None
+    delimiter: str | None = None
+    score_cols: str | None = None
+    label_cols: str | None = None
+    weight_col: str | None = None
+    classes: list[str] | None = None
+    options: LossOptions | None = None
+    keep_per_sample: bool = False  # per-sample losses in the result (json, bootstrap)
+    top: int | None = 20  # table rows; None when no table is drawn
+    sort: str = "index"
+    baseline_path: str | None = None
+    read_kwargs: dict[str, Any] = field(default_factory=dict)  # passed to open_source
+
+    def paths(self) -> list[str]:
+        """Every input path, score file first."""
+        return [self.score_path] + [p for p in (self.labels_path, self.baseline_path) if p]
+
+
+def validate(req: Request) -> None:
+    """Every check that needs no data (the loss options' own checks run in the plan, with
+    the width). Raises :class:`LossInputError`."""
+    if req.command not in COMMANDS:
+        raise LossInputError(f"unknown loss {req.command!r}; choose from {', '.join(COMMANDS)}")
+    if req.input not in INPUT_KINDS:
+        raise LossInputError(f"unknown input kind {req.input!r}; choose from {', '.join(INPUT_KINDS)}")
+    for path in req.paths():
+        if not path:
+            raise LossInputError("an input path is empty (an unset shell variable?)")
+    if req.paths().count("-") > 1:
+        raise LossInputError("standard input (-) can feed only one of the inputs")
+    delim = req.delimiter
+    if delim is not None and delim not in ("\\t", "tab", "TAB") and (len(delim) != 1 or delim in '"\r\n'):
+        # the same words as the CSV reader's, now before any file is opened, for every format
+        raise LossInputError(f"--delimiter must be one character (or 'tab'), got {delim!r}")
+    if req.classes is not None and len(set(req.classes)) != len(req.classes):
+        twice = next(c for c in req.classes if req.classes.count(c) > 1)
+        raise LossInputError(f"--classes names {twice!r} twice; class names must be distinct")

@@ -1,0 +1,187 @@
+"""The plan: everything decided before any chunk is computed, fixed in one frozen value.
+
+:func:`make_plan` looks at the options and at the first chunk of the data — columns, label
+kind, the mode (``auto`` picks it), the loss options resolved for the width, the
+convention's refusals — and returns a :class:`Plan`. Engines execute a plan; they decide
+nothing. A plan holds plain values only, so it can be sent to other processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from losscli import columns, core
+from losscli.errors import LossInputError
+from losscli.inputs import Inputs
+from losscli.model import Meta
+from losscli.options import Request
+from losscli.readers import Chunk, open_source
+from losscli.signature import loss_signature
+
+# auto with K label columns on standard input keeps at most this much to look at every row
+# (a file is read twice instead: labels only, then everything)
+PROBE_STDIN_BYTES = 64 << 20
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to compute. ``opts`` are the resolved loss options (the loss the mode needs,
+    weights broadcast to ``k`` outputs); ``meta`` is what renderers need for rows."""
+
+    req: Request
+    opts: core.LossOptions
+    mode: str
+    reason: str
+    k: int
+    soft: bool
+    label_kind: str
+    score_cols: tuple[int, ...]
+    label_cols: tuple[int, ...]
+    weight_col: int | None
+    base_cols: tuple[int, ...]
+    meta: Meta
+    signature: str
+
+    @property
+    def inferred(self) -> bool:
+        return self.req.command == "auto"
+
+
+def make_plan(
+    req: Request, inputs: Inputs, first: list[Chunk], rest: Iterator[list[Chunk]]
+) -> tuple[Plan, list[tuple[list[Chunk], np.ndarray]]]:
+    """The plan, from the options and the first aligned chunk ``first``.
+
+    Returns the plan and the chunks already decoded on the way (the first, plus what an
+    ``auto`` probe of standard input had to keep), which the engine computes before ``rest``.
+    """
+    _check_kind_hints(req, inputs)
+    _check_classes(req, inputs)
+    lv, used_names = inputs.decode(first)
+    decoded = [(first, lv)]
+    n_label_cols = len(inputs.lay.label_cols)
+    one_hot = columns.is_one_hot(lv) if n_label_cols > 1 else False
+    if req.command == "auto" and n_label_cols > 1 and n_label_cols == inputs.k and one_hot:
+        one_hot = _rest_is_one_hot(req, inputs, rest, decoded)
+    kind = columns.label_kind(lv, used_names)
+    try:
+        choice = core.choose_mode(req.command, inputs.k, n_label_cols, kind, one_hot)
+    except LossInputError as e:
+        raise LossInputError(f"{inputs.scores.path}: {e.message}") from None
+    opts = _resolve(req, inputs, choice.mode)
+    soft = choice.mode == "multiclass" and n_label_cols > 1
+    _refuse(opts, choice.mode, kind, soft)
+    lay = inputs.lay
+    meta = Meta(choice.mode, inputs.k, lay.classes, lay.score_names, soft, opts)
+    plan = Plan(
+        req=req,
+        opts=opts,
+        mode=choice.mode,
+        reason=choice.reason,
+        k=inputs.k,
+        soft=soft,
+        label_kind=kind,
+        score_cols=tuple(lay.score_cols),
+        label_cols=tuple(lay.label_cols),
+        weight_col=lay.weight_col,
+        base_cols=tuple(inputs.base_cols),
+        meta=meta,
+        signature=str(loss_signature(opts, choice.mode, req.weight_col)),
+    )
+    return plan, decoded
+
+
+def _check_kind_hints(req: Request, inputs: Inputs) -> None:
+    for src in (inputs.scores, inputs.baseline):
+        if src is not None and src.kind_hint and src.kind_hint != req.input:
+            flag, given = (f"--{k.replace('_', '-')}" for k in (src.kind_hint, req.input))
+            raise LossInputError(f"{src.path} holds {src.kind_hint!r} but was given as {given}; use {flag}")
+
+
+def _check_classes(req: Request, inputs: Inputs) -> None:
+    k = inputs.k
+    if req.classes is not None and len(req.classes) != k:
+        cols = "1 score column" if k == 1 else f"{k} score columns"
+        raise LossInputError(f"--classes names {len(req.classes)} classes but there are {cols}")
+    named = [n for n in inputs.lay.score_names if not n.isdigit()]
+    if req.classes is not None and len(named) == k and named != list(req.classes):
+        raise LossInputError(
+            f"--classes {','.join(req.classes)} disagrees with the score header "
+            f"({','.join(named)}), which already names the classes; drop --classes"
+        )
+
+
+def _rest_is_one_hot(
+    req: Request, inputs: Inputs, rest: Iterator[list[Chunk]], decoded: list[tuple[list[Chunk], np.ndarray]]
+) -> bool:
+    """``auto``'s probe: is every later label row one-hot too?
+
+    A file is read once more, labels only, and closed; standard input cannot be read twice,
+    so up to :data:`PROBE_STDIN_BYTES` of it are kept (in ``decoded``) and looked at."""
+    label_src = inputs.labels or inputs.scores
+    path = req.labels_path or req.score_path
+    if path != "-":
+        src = open_source(path, header=req.header, delimiter=req.delimiter, **req.read_kwargs)
+        try:
+            for chunk in src.chunks:
+                try:
+                    v, _ = columns.label_values(chunk, inputs.lay.label_cols, src, inputs.lay.classes)
+                except LossInputError as e:
+                    raise e.located(src.locate(chunk, e.row, _label_col(inputs, e.col))) from None
+                if not columns.is_one_hot(v):
+                    return False
+        finally:
+            src.close()
+        return True
+    kept = 0
+    for chunks in rest:
+        v, _ = inputs.decode(chunks)
+        decoded.append((chunks, v))
+        kept += sum(c.values.nbytes for c in chunks)
+        if not columns.is_one_hot(v):
+            return False
+        if kept > PROBE_STDIN_BYTES:
+            raise LossInputError(
+                f"{label_src.path}: losscli auto must see every label row to tell multiclass from "
+                f"multi-label, and standard input is larger than {PROBE_STDIN_BYTES >> 20} MiB; "
+                "name the loss (bce or ce) or pass a file"
+            )
+    return True
+
+
+def _label_col(inputs: Inputs, col: int | None) -> int | None:
+    return inputs.lay.label_cols[col] if col is not None else None
+
+
+def _resolve(req: Request, inputs: Inputs, mode: str) -> core.LossOptions:
+    """The loss options for this mode and width: the loss auto picked, the input kind,
+    sample weights on or off, one weight broadcast to every output."""
+    k = inputs.k
+    loss = req.command if req.command != "auto" else ("ce" if mode == "multiclass" else "bce")
+    asked = req.options or core.LossOptions(loss=loss, input=req.input)
+    opts = replace(asked, loss=loss, input=req.input, sample_weights=inputs.lay.weight_col is not None)
+    if opts.pos_weight is not None and len(opts.pos_weight) == 1 and k > 1:
+        opts = replace(opts, pos_weight=opts.pos_weight * k)
+    if opts.weight is not None and len(opts.weight) == 1 and opts.family == "sigmoid" and k > 1:
+        opts = replace(opts, weight=opts.weight * k)
+    core.check_options(opts, k, mode)
+    return opts
+
+
+def _refuse(opts: core.LossOptions, mode: str, kind: str, soft: bool) -> None:
+    """Label encodings a convention or option cannot take."""
+    if soft and opts.convention == "sklearn":
+        raise LossInputError(
+            "sklearn.metrics.log_loss takes class labels, not soft targets; use --convention torch"
+        )
+    if soft and opts.ignore_index is not None:
+        raise LossInputError(
+            "--ignore-index needs class-index labels, not soft targets (PyTorch refuses it too)"
+        )
+    if mode != "multiclass" and opts.convention == "sklearn" and kind == "soft":
+        raise LossInputError(
+            "sklearn.metrics.log_loss takes 0/1 labels, not soft targets; use --convention torch"
+        )
