@@ -8,8 +8,9 @@ A real bug raises something else and keeps its traceback.
 from __future__ import annotations
 
 
-class LossInputError(Exception):
-    """Bad user input. ``str(err)`` is the complete message shown to the user.
+class LossInputError(ValueError):
+    """Bad user input. ``str(err)`` is the complete message shown to the user; a
+    ``ValueError``, so that callers of the Python API can catch what they expect.
 
     ``row``/``col`` (0-based, within the current chunk of rows / score columns) and ``field``
     (``"scores"``, ``"labels"`` or ``"weights"``) let an outer layer that knows the file add

@@ -83,3 +83,32 @@ class Result:
     sample_weights: np.ndarray | None = None
     denom: np.ndarray | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    # The Python API's view: plain numbers and the JSON object.
+    @property
+    def mean(self) -> float:
+        """PyTorch's ``reduction='mean'`` value (weighted where sample weights are)."""
+        return float(self.summary.mean)
+
+    @property
+    def sum(self) -> float:
+        """PyTorch's ``reduction='sum'`` value."""
+        return float(self.summary.sum)
+
+    @property
+    def n(self) -> int:
+        """The samples (positions) that entered the mean."""
+        return int(self.summary.n)
+
+    @property
+    def accuracy(self) -> float | None:
+        return None if self.summary.accuracy is None else float(self.summary.accuracy)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The object ``--format json`` prints (non-finite numbers as None)."""
+        from losscli.render import summary_dict
+
+        return summary_dict(self)
+
+    def __repr__(self) -> str:
+        return f"Result(loss={self.opts.loss!r}, mode={self.mode!r}, n={self.n}, mean={self.mean!r})"

@@ -50,6 +50,14 @@ def _run_once(
 ) -> Result:
     inputs = open_inputs(req, kwargs)
     used_fast.append(inputs.fast)
+    return run_inputs(req, inputs, sink, progress)
+
+
+def run_inputs(
+    req: Request, inputs: Inputs, sink: serial.Sink | None = None, progress: serial.Progress | None = None
+) -> Result:
+    """Plan, execute and finish ``req`` over inputs already opened (closed at the end)."""
+    validate(req)
     try:
         stream = inputs.chunks()
         first = next(stream, None)
