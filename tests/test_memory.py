@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from losscli import fastcsv
+from losscli.readers import arrow_csv as fastcsv
 
 BOUND_MIB = 150
 GROWTH_MIB = 20  # allowed difference between a 4x larger input and the smaller one

@@ -16,12 +16,12 @@ import itertools
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
 from losscli.errors import LossInputError
-from losscli.readers import Chunk
+from losscli.readers.base import Chunk
 
 # measured on 2 cores, 10M rows x 2 and 1M rows x 10: 2 MiB pieces run as fast as 4 MiB
 # ones (0.85 s / 0.70 s whole-process) with 110 MB instead of 160 MB peak RSS; pyarrow's
@@ -58,13 +58,7 @@ def chunks(
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    names = [f"c{j}" for j in range(ncols)]
-    types = {n: (pa.string() if j in text_cols else pa.float64()) for j, n in enumerate(names)}
-    read = pacsv.ReadOptions(column_names=names, use_threads=True, block_size=PIECE_BYTES // 4)
-    # a blank line fails the parse (and the NumPy reader takes over), so that row i of a
-    # piece is line first_line + i and value errors can name their line without a rerun
-    parse = pacsv.ParseOptions(delimiter=delim, quote_char='"', ignore_empty_lines=False)
-    convert = pacsv.ConvertOptions(column_types=types, null_values=[], strings_can_be_null=False)
+    read, parse, convert = _options(ncols, delim, text_cols)
     raw = open(path, "rb")  # noqa: SIM115 - closed in the finally below
     if meter is not None:
         meter.append(raw)
@@ -104,6 +98,21 @@ def chunks(
         raise FastPathError(f"{name}: {e}") from None
     finally:
         raw.close()
+
+
+def _options(ncols: int, delim: str, text_cols: set[int]) -> tuple[Any, Any, Any]:
+    """pyarrow's read, parse and convert options: columns c0… typed float64 or string."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{j}" for j in range(ncols)]
+    types = {n: (pa.string() if j in text_cols else pa.float64()) for j, n in enumerate(names)}
+    read = pacsv.ReadOptions(column_names=names, use_threads=True, block_size=PIECE_BYTES // 4)
+    # a blank line fails the parse (and the NumPy reader takes over), so that row i of a
+    # piece is line first_line + i and value errors can name their line without a rerun
+    parse = pacsv.ParseOptions(delimiter=delim, quote_char='"', ignore_empty_lines=False)
+    convert = pacsv.ConvertOptions(column_types=types, null_values=[], strings_can_be_null=False)
+    return read, parse, convert
 
 
 def _pieces(stream: IO[bytes], skip_rows: int) -> Iterator[bytes]:

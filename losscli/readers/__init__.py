@@ -1,0 +1,135 @@
+"""Readers: a path (or ``-``) → a :class:`Source` that yields row chunks.
+
+Every format becomes the same thing: a table of ``c`` columns, optionally named, delivered
+in chunks of rows so that large files stream. Numeric columns arrive as float64; columns
+that hold text (class names, ``true``/``false``) arrive as strings next to them. Nothing here
+knows about losses: which column holds scores or labels is decided in :mod:`losscli.select`.
+
+Every failure is a :class:`~losscli.errors.LossInputError` whose message names the file and,
+where it applies, the 1-based line and column.
+
+Layout: :mod:`.base` (Chunk, Source, the reader registry), :mod:`.streams` (bytes, stdin,
+decompression), one module per format (:mod:`.csv`, :mod:`.json`, :mod:`.numpy`) that
+registers its :class:`~.base.Reader`, and :mod:`.arrow_csv`, pyarrow's CSV fast path.
+"""
+
+from __future__ import annotations
+
+import os
+
+from losscli.errors import LossInputError
+from losscli.readers import csv as _csv
+from losscli.readers import json as _json
+from losscli.readers import numpy as _numpy
+from losscli.readers.base import (
+    ARROW_MIN_BYTES,
+    BLOCK,
+    EXTRA_SCORE_KEYS,
+    FIRST_BLOCK,
+    HEADER_LABEL_NAMES,
+    LABEL_KEYS,
+    LABEL_NAMES,
+    READERS,
+    SCORE_KEYS,
+    Chunk,
+    Context,
+    Reader,
+    ReadOptions,
+    Source,
+    by_extension,
+    by_magic,
+    register,
+)
+from losscli.readers.json import read_json
+from losscli.readers.streams import (
+    Peekable,
+    close_quietly,
+    decompressed,
+    display_name,
+    open_bytes,
+    split_compression,
+)
+
+__all__ = [
+    "ARROW_MIN_BYTES",
+    "BLOCK",
+    "EXTRA_SCORE_KEYS",
+    "FIRST_BLOCK",
+    "HEADER_LABEL_NAMES",
+    "LABEL_KEYS",
+    "LABEL_NAMES",
+    "READERS",
+    "SCORE_KEYS",
+    "Chunk",
+    "ReadOptions",
+    "Reader",
+    "Source",
+    "display_name",
+    "open_source",
+    "read_json",
+    "register",
+]
+
+_FALLBACK = _csv.CSV  # what a text input that no reader recognises is read as
+_ = (_json, _numpy)  # imported for their registrations
+
+
+def open_source(
+    path: str,
+    *,
+    header: bool | None = None,
+    delimiter: str | None = None,
+    first_block: int = FIRST_BLOCK,
+    block: int = BLOCK,
+    reader: str = "auto",
+    arrow_min_bytes: int = ARROW_MIN_BYTES,
+) -> Source:
+    """Open ``path`` (``-`` for stdin) and return a :class:`Source` of row chunks.
+
+    The format comes from the extension (``.gz`` may follow it); stdin and unknown
+    extensions are sniffed from their first bytes. ``reader``: ``"auto"`` parses CSV files
+    of at least ``arrow_min_bytes`` with pyarrow when it is installed (``losscli[fast]``),
+    ``"numpy"`` never does, ``"arrow"`` always does for CSV files.
+    """
+    opts = ReadOptions(header, delimiter, first_block, block, reader, arrow_min_bytes)
+    name = display_name(path)
+    base, gz = split_compression(path) if path != "-" else ("", False)
+    raw = Peekable(open_bytes(path))
+    try:
+        src = _open_stream(raw, path, name, by_extension(base), gz, opts)
+    except BaseException:
+        close_quietly(raw)
+        raise
+    src.closer.append(raw)
+    if path != "-" and not src.meter:
+        src.meter.append(raw.raw)
+    return src
+
+
+def _open_stream(
+    raw: Peekable, path: str, name: str, fmt: Reader | None, gz: bool, opts: ReadOptions
+) -> Source:
+    """Decompress, choose the reader (extension, else magic bytes, else CSV), open it."""
+    stream, compressed = decompressed(raw, name, gz)
+    if fmt is None:
+        fmt = by_magic(stream.peek(64)) or _FALLBACK
+    arrow = _arrow_path(path, fmt, opts.reader, opts.arrow_min_bytes)
+    return fmt.open(stream, Context(path, name, compressed, opts, arrow))
+
+
+def _arrow_path(path: str, fmt: Reader, reader: str, min_bytes: int) -> str | None:
+    """The path to hand to pyarrow, or None to parse with NumPy."""
+    if reader == "numpy" or path == "-" or not fmt.fast_path:
+        return None
+    try:
+        if not os.path.isfile(path) or (reader != "arrow" and os.path.getsize(path) < min_bytes):
+            return None
+    except OSError:
+        return None
+    from losscli.readers import arrow_csv
+
+    if not arrow_csv.available():
+        if reader == "arrow":
+            raise LossInputError("LOSSCLI_READER=arrow needs pyarrow: pip install 'losscli[fast]'")
+        return None
+    return path
