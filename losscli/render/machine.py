@@ -1,0 +1,52 @@
+"""Summary formats for programs and CI pages: ``json``, ``-q`` and ``markdown``.
+
+Built with the standard library only; numbers keep full precision (``repr`` of the float64).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import IO
+
+from losscli.model import Result
+from losscli.render.cells import full
+from losscli.render.summary import notes, summary_dict, summary_pairs
+
+JSON_SLICE = 1 << 16  # per_sample values formatted at a time
+
+
+def render_json(res: Result, out: IO[str]) -> None:
+    """The JSON object; ``per_sample`` is written in slices, never as one Python list."""
+    doc = summary_dict(res, with_per_sample=False)
+    if res.per_sample is None:
+        out.write(json.dumps(doc, allow_nan=False) + "\n")
+        return
+    keys = list(doc)
+    cut = keys.index("exact_match" if "exact_match" in doc else "accuracy") + 1
+    head = json.dumps({k: doc[k] for k in keys[:cut]}, allow_nan=False)
+    tail = json.dumps({k: doc[k] for k in keys[cut:]}, allow_nan=False)
+    out.write(head[:-1] + ', "per_sample": [')
+    values = res.per_sample
+    for a in range(0, len(values), JSON_SLICE):
+        part = values[a : a + JSON_SLICE].tolist()
+        out.write((", " if a else "") + ", ".join(repr(v) if math.isfinite(v) else "null" for v in part))
+    out.write("], " + tail[1:] + "\n")
+
+
+def render_quiet(res: Result, out: IO[str]) -> None:
+    """The mean alone, in full precision, on one line."""
+    out.write(full(res.summary.mean) + "\n")
+
+
+def render_markdown(res: Result, out: IO[str]) -> None:
+    """The summary as a two-column GFM table, then the notes as quotes."""
+    out.write(f"### losscli {res.opts.loss}: `{res.path}`\n\n")
+    out.write("| | |\n|---|---|\n")
+    for k, v in summary_pairs(res):
+        cell = v.replace("|", "\\|")
+        out.write(f"| {k} | {cell} |\n")
+    sig = res.signature.replace("|", "\\|")  # GFM splits cells on | even inside code
+    out.write(f"| signature | `{sig}` |\n")
+    for line in notes(res):
+        out.write(f"\n> {line}\n")

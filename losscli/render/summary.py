@@ -1,0 +1,145 @@
+"""What a summary says, as values: the JSON object, the ``key value`` pairs of the table and
+Markdown, the per-class figures and the sentences under the summary. Nothing here draws.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from losscli import __version__
+from losscli.model import Result
+from losscli.render.cells import finite_or_none, full
+
+# keys the statistics add to Result.extra, copied to the JSON object in this order
+JSON_EXTRAS = (
+    "ci",
+    "ci_level",
+    "bootstrap",
+    "seed",
+    "baseline",
+)
+
+
+def summary_dict(res: Result, with_per_sample: bool = True) -> dict[str, Any]:
+    """The ``--format json`` object: the spec's keys first, extras after."""
+    s = res.summary
+    out: dict[str, Any] = {
+        "version": __version__,
+        "loss": res.opts.loss,
+        "mode": res.mode,
+        "input": res.opts.input,
+        "convention": res.opts.convention,
+        "n": s.n,
+        "outputs": res.k,
+        "mean": finite_or_none(s.mean),
+        "sum": finite_or_none(s.sum),
+        "accuracy": s.accuracy,
+    }
+    if s.exact_match is not None:
+        out["exact_match"] = s.exact_match
+    if with_per_sample and res.per_sample is not None:
+        out["per_sample"] = [finite_or_none(v) for v in res.per_sample.tolist()]
+    out["weight_sum"] = s.weight_sum
+    out["clamped"] = s.clamped
+    out["nonfinite"] = s.nonfinite
+    if s.ignored:
+        out["ignored"] = s.ignored
+    if res.inferred:
+        out["reason"] = res.reason
+    if res.classes:
+        out["classes"] = res.classes
+    if res.opts.loss == "focal":
+        out["alpha"] = res.opts.focal_alpha()
+        out["gamma"] = res.opts.gamma
+    if res.opts.family == "sigmoid":
+        out["threshold"] = res.opts.threshold
+    if res.sample_weight_col:
+        out["sample_weight_col"] = res.sample_weight_col
+    pc = per_class(res)
+    if pc is not None and res.extra.get("per_class"):
+        out["per_class"] = pc
+    for key in JSON_EXTRAS:
+        if key in res.extra:
+            out[key] = res.extra[key]
+    out["signature"] = res.signature
+    return out
+
+
+def per_class(res: Result) -> list[dict[str, Any]] | None:
+    """Mean loss and count by true class (binary, multiclass) or by output (multi-label)."""
+    s = res.summary
+    names: list[str]
+    if res.mode == "binary":
+        names = ["0", "1"]
+    elif res.classes:
+        names = list(res.classes)
+    else:
+        names = [str(j) for j in range(len(s.class_count))]
+    rows = []
+    for j, name in enumerate(names[: len(s.class_count)]):
+        cnt = int(s.class_count[j])
+        tot = float(s.class_sum[j])
+        rows.append({"class": name, "n": cnt, "mean": finite_or_none(tot / cnt) if cnt else None})
+    return rows
+
+
+def summary_pairs(res: Result) -> list[tuple[str, str]]:
+    """``(key, value)`` lines of the table and Markdown summaries, in display order."""
+    s = res.summary
+    mode = res.mode + (f" (auto: {res.reason})" if res.inferred else "")
+    pairs = [
+        ("loss", res.opts.loss),
+        ("mode", mode),
+        ("input", res.opts.input),
+        ("convention", res.opts.convention),
+        ("n", str(s.n) + (f" ({s.ignored} ignored)" if s.ignored else "")),
+        ("mean", full(s.mean) + _interval(res.extra.get("ci"))),
+    ]
+    b = res.extra.get("baseline")
+    if isinstance(b, dict):
+        pairs.append(("baseline mean", full(b["mean"])))
+        pairs.append(("delta", f"{b['delta']:+.6g}" + _interval(b.get("delta_ci"))))
+        if "verdict" in b:
+            pairs.append(("verdict", str(b["verdict"])))
+    pairs.append(("sum", full(s.sum)))
+    if s.accuracy is not None:
+        pairs.append(
+            ("accuracy", f"{s.accuracy:.6g}" + (" (per output)" if res.mode == "multilabel" else ""))
+        )
+    if s.exact_match is not None:
+        pairs.append(("exact match", f"{s.exact_match:.6g}"))
+    if res.sample_weight_col:
+        pairs.append(("weight sum", full(s.weight_sum)))
+    return pairs
+
+
+def _interval(ci: object) -> str:
+    if isinstance(ci, (list, tuple)) and len(ci) == 2:
+        return f" ({ci[0]:.6g} – {ci[1]:.6g})"
+    return ""
+
+
+_CLAMPS = {
+    "torch": "of exactly 0 or 1 hit PyTorch's -100 log clamp",
+    "keras": "within 1e-7 of 0 or 1 hit Keras' clip to [1e-7, 1 - 1e-7]",
+    "sklearn": "within 2.2e-16 of 0 or 1 hit log_loss's clip at the float64 epsilon",
+}
+
+
+def notes(res: Result) -> list[str]:
+    """Sentences for the table summary: clamps, non-finite values, hidden rows."""
+    s, out = res.summary, []
+    if s.clamped:
+        one = s.clamped == 1
+        noun = "probability" if one else "probabilities"
+        its = "its" if one else "their"
+        what = _CLAMPS[res.opts.convention]
+        if res.opts.input == "logits":  # sklearn, and keras' focal loss, clip σ(x) / softmax(x)
+            tail = f"{its} loss is capped: this convention clips probabilities even from logits."
+        else:
+            tail = f"{its} loss is capped — logits would give exact values."
+        out.append(f"{s.clamped} {noun} {what}; {tail}")
+    if s.nonfinite:
+        noun = "1 loss is" if s.nonfinite == 1 else f"{s.nonfinite} losses are"
+        out.append(f"{noun} infinite (a probability of exactly 0 for the true class).")
+    return out

@@ -1,0 +1,125 @@
+"""The renderer registry: every format named once, written through one interface.
+
+Expected losses are closed forms (``log(1 + e^{∓x})``) computed here with ``math``; the
+presentation itself is pinned byte for byte by tests/test_golden.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from losscli import evaluate, render
+from losscli.render import FORMATS, RENDERERS
+from tests.conftest import ROOT
+
+LOGITS = [0.2, -1.0, 3.0, 1.5, -0.3]  # samples/binary_logits.csv
+LABELS = [1, 0, 1, 0, 0]
+LOSSES = [
+    math.log1p(math.exp(-x)) if y else math.log1p(math.exp(x)) for x, y in zip(LOGITS, LABELS, strict=True)
+]
+
+
+@pytest.fixture(scope="module")
+def result() -> evaluate.Result:
+    req = evaluate.Request(
+        command="bce",
+        input="logits",
+        score_path=str(ROOT / "samples/binary_logits.csv"),
+        keep_per_sample=True,
+    )
+    res = evaluate.evaluate(req)
+    res.extra["sort"] = "index"
+    return res
+
+
+def _written(name: str, res: evaluate.Result) -> str:
+    out = io.StringIO()
+    r = RENDERERS[name]
+    sink = r.sink(out)
+    if sink is not None:
+        from losscli.model import Meta
+
+        sink(res.rows, Meta(res.mode, res.k, res.classes, res.score_names, res.soft, res.opts))
+    else:
+        r.write(res, out, **({"is_tty": False} if "is_tty" in r.options else {}))
+    return out.getvalue()
+
+
+def test_format_choices_are_the_registry_without_quiet() -> None:
+    assert FORMATS == ("table", "json", "csv", "tsv", "jsonl", "markdown")
+    assert set(RENDERERS) == {*FORMATS, "quiet"}
+    assert RENDERERS["quiet"].shown == "-q" and RENDERERS["csv"].shown == "--format csv"
+
+
+@pytest.mark.parametrize("name", list(RENDERERS))
+def test_every_renderer_writes_the_losses_of_a_result(name: str, result: evaluate.Result) -> None:
+    text = _written(name, result)
+    mean = sum(LOSSES) / len(LOSSES)
+    if name == "json":
+        doc = json.loads(text)
+        assert doc["per_sample"] == pytest.approx(LOSSES, rel=1e-12)
+        assert doc["mean"] == pytest.approx(mean, rel=1e-12)
+    elif name == "quiet":
+        assert float(text) == pytest.approx(mean, rel=1e-12)
+    elif RENDERERS[name].streams_rows:
+        lines = text.splitlines()
+        body = [json.loads(ln)["loss"] for ln in lines] if name == "jsonl" else lines[1:]
+        assert len(body) == len(LOSSES)
+        if name != "jsonl":
+            sep = "\t" if name == "tsv" else ","
+            assert lines[0] == sep.join(("index", "label", "prediction", "loss"))
+            body = [float(ln.split(sep)[-1]) for ln in body]
+        assert body == pytest.approx(LOSSES, rel=1e-12)
+    else:  # table, markdown: the mean in full precision
+        assert repr(float(result.summary.mean)) in text
+        assert float(repr(float(result.summary.mean))) == pytest.approx(mean, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", [n for n, r in RENDERERS.items() if r.streams_rows])
+def test_row_renderers_write_index_and_loss_of_a_merged_result(name: str, result: evaluate.Result) -> None:
+    out = io.StringIO()
+    RENDERERS[name].write(result, out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == len(LOSSES) + (name != "jsonl")
+    if name == "jsonl":
+        assert [json.loads(ln)["index"] for ln in lines] == list(range(len(LOSSES)))
+
+
+@pytest.mark.parametrize("name", list(RENDERERS))
+def test_a_renderer_refuses_an_option_it_does_not_take(name: str, result: evaluate.Result) -> None:
+    with pytest.raises(TypeError, match="no option"):
+        RENDERERS[name].write(result, io.StringIO(), no_such_option=1)
+
+
+@pytest.mark.parametrize("name", list(RENDERERS))
+def test_flags_say_what_the_pass_must_keep(name: str) -> None:
+    r = RENDERERS[name]
+    assert r.needs_per_sample == (name == "json")
+    assert r.top_rows == (name == "table")
+    assert r.shows_summary == (name in ("table", "json", "markdown"))
+    assert (r.sink(io.StringIO()) is not None) == r.streams_rows
+
+
+def test_the_package_re_exports_every_public_name_lazily() -> None:
+    lazy = {n for names in render._LAZY.values() for n in names}
+    assert set(render.__all__) == lazy | {"FORMATS", "RENDERERS", "Renderer"}
+    for name in render.__all__:
+        assert getattr(render, name) is not None
+    with pytest.raises(AttributeError):
+        render.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize(
+    ("module", "absent"),
+    [("losscli.render", ("numpy", "rich")), ("losscli.render.table", ("rich",))],
+)
+def test_importing_the_registry_or_the_table_module_stays_light(module: str, absent: tuple[str, ...]) -> None:
+    code = f"import sys, {module}; print(sorted(m for m in {absent!r} if m in sys.modules))"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert p.stdout.strip() == "[]"
