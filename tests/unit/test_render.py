@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from losscli import evaluate, render
+from losscli import pipeline, render
 from losscli.render import FORMATS, RENDERERS
 from tests.conftest import ROOT
 
@@ -26,19 +26,19 @@ LOSSES = [
 
 
 @pytest.fixture(scope="module")
-def result() -> evaluate.Result:
-    req = evaluate.Request(
+def result() -> pipeline.Result:
+    req = pipeline.Request(
         command="bce",
         input="logits",
         score_path=str(ROOT / "samples/binary_logits.csv"),
         keep_per_sample=True,
     )
-    res = evaluate.evaluate(req)
+    res = pipeline.run(req)
     res.extra["sort"] = "index"
     return res
 
 
-def _written(name: str, res: evaluate.Result) -> str:
+def _written(name: str, res: pipeline.Result) -> str:
     out = io.StringIO()
     r = RENDERERS[name]
     sink = r.sink(out)
@@ -58,7 +58,7 @@ def test_format_choices_are_the_registry_without_quiet() -> None:
 
 
 @pytest.mark.parametrize("name", list(RENDERERS))
-def test_every_renderer_writes_the_losses_of_a_result(name: str, result: evaluate.Result) -> None:
+def test_every_renderer_writes_the_losses_of_a_result(name: str, result: pipeline.Result) -> None:
     text = _written(name, result)
     mean = sum(LOSSES) / len(LOSSES)
     if name == "json":
@@ -82,7 +82,7 @@ def test_every_renderer_writes_the_losses_of_a_result(name: str, result: evaluat
 
 
 @pytest.mark.parametrize("name", [n for n, r in RENDERERS.items() if r.streams_rows])
-def test_row_renderers_write_index_and_loss_of_a_merged_result(name: str, result: evaluate.Result) -> None:
+def test_row_renderers_write_index_and_loss_of_a_merged_result(name: str, result: pipeline.Result) -> None:
     out = io.StringIO()
     RENDERERS[name].write(result, out)
     lines = out.getvalue().splitlines()
@@ -92,7 +92,7 @@ def test_row_renderers_write_index_and_loss_of_a_merged_result(name: str, result
 
 
 @pytest.mark.parametrize("name", list(RENDERERS))
-def test_a_renderer_refuses_an_option_it_does_not_take(name: str, result: evaluate.Result) -> None:
+def test_a_renderer_refuses_an_option_it_does_not_take(name: str, result: pipeline.Result) -> None:
     with pytest.raises(TypeError, match="no option"):
         RENDERERS[name].write(result, io.StringIO(), no_such_option=1)
 
