@@ -12,6 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -25,10 +26,10 @@ from losscli.options import Request
 ROW_FORMATS = ("csv", "tsv", "jsonl")
 
 
-def _score_source(command: str, p: dict[str, Any]) -> tuple[str, str]:
-    """The one score source given: (input kind, path)."""
-    sources = [(k, p.get(k)) for k in ("logits", "probs", "log_probs")]
-    given = [(k, v) for k, v in sources if v is not None]
+def _score_source(command: str, p: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """The one kind of score source given: (input kind, its paths — several models)."""
+    sources = [(k, tuple(p.get(k) or ())) for k in ("logits", "probs", "log_probs")]
+    given = [(k, v) for k, v in sources if v]
     if len(given) != 1:
         flags = "--logits, --probs" + (", --log-probs" if command in ("ce", "auto") else "")
         raise click.UsageError(
@@ -41,7 +42,8 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
     """The :class:`Request` for click's parameter values ``p``."""
     from losscli import core
 
-    kind, path = _score_source(command, p)
+    kind, paths = _score_source(command, p)
+    path = paths[0]
     return Request(
         command=command,
         input=kind,
@@ -65,7 +67,7 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
             gamma=float(p["gamma"]) if p.get("gamma") is not None else 2.0,
             threshold=float(p["threshold"]) if p.get("threshold") is not None else 0.5,
         ),
-        keep_per_sample=fmt == "json" or p.get("ci") is not None,
+        keep_per_sample=fmt == "json" or p.get("ci") is not None or len(paths) > 1,
         top=p["top"] if fmt == "table" else None,
         sort=p["sort"],
         baseline_path=p.get("baseline"),
@@ -77,7 +79,8 @@ def _run(command: str, p: dict[str, Any]) -> None:
     """Shared body of bce / ce / focal / auto."""
     fmt = "quiet" if p["quiet"] else p["fmt"]
     req = build_request(command, p, fmt)
-    _check_run_options(p, fmt)
+    models = _score_source(command, p)[1]
+    _check_run_options(p, fmt, len(models))
 
     from losscli import compare, pipeline, render
 
@@ -95,6 +98,9 @@ def _run(command: str, p: dict[str, Any]) -> None:
             res.extra["per_class"] = True
         so = compare.StatsOptions(p.get("ci"), p["resamples"], p["seed"], p.get("baseline"))
         compare.apply(res, so)
+        if len(models) > 1:
+            others = [pipeline.run(replace(req, score_path=m, top=None)) for m in models[1:]]
+            res.extra["models"] = compare.models(res, others, so)
         _write_summary(res, fmt, dest, p)
     except BaseException:
         dest.abort()
@@ -102,7 +108,7 @@ def _run(command: str, p: dict[str, Any]) -> None:
     _finish(res, fmt, dest, p)
 
 
-def _check_run_options(p: dict[str, Any], fmt: str) -> None:
+def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
     """Refuse combinations that would be silently ignored."""
     ctx = click.get_current_context()
     explicit = {
@@ -110,8 +116,16 @@ def _check_run_options(p: dict[str, Any], fmt: str) -> None:
         for name in ("resamples", "seed", "top", "sort")
         if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
     }
-    if p.get("fail_if_worse") and not p.get("baseline"):
-        raise click.UsageError("--fail-if-worse needs --baseline PATH")
+    if p.get("fail_if_worse") and not p.get("baseline") and models == 1:
+        raise click.UsageError("--fail-if-worse needs --baseline PATH (or several --logits to compare)")
+    if models > 1 and p.get("baseline"):
+        raise click.UsageError(
+            "several score files are compared with the first; --baseline would be a second reference"
+        )
+    if models > 1 and fmt in ROW_FORMATS:
+        raise click.UsageError(
+            f"--format {fmt} writes one model's rows; compare several models with the table, json or markdown"
+        )
     if explicit & {"resamples", "seed"} and p.get("ci") is None and not p.get("baseline"):
         raise click.UsageError("--bootstrap and --seed apply to --ci and --baseline")
     shown = "-q" if fmt == "quiet" else f"--format {fmt}"
@@ -176,6 +190,16 @@ def _finish(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> None:
         )
         failed = True
     b = res.extra.get("baseline")
+    for m in res.extra.get("models", [])[1:]:
+        if p.get("fail_if_worse") and m["verdict"] == "worse":
+            lo, hi = m["delta_ci"]
+            click.echo(
+                f"losscli: {m['path']} is significantly worse than the first model {res.path}: mean "
+                f"{m['mean']!r} vs {res.summary.mean!r}, delta {m['delta']:+.6g} "
+                f"({res.extra['ci_level']:.0%} interval {lo:.6g} – {hi:.6g}, entirely above 0)",
+                err=True,
+            )
+            failed = True
     if p.get("fail_if_worse") and b and b["verdict"] == "worse":
         lo, hi = b["delta_ci"]
         click.echo(

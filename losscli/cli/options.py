@@ -35,17 +35,23 @@ def _apply(options: list[Callable[..., Any]], f: Callable[..., Any]) -> Callable
 def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., Any]:
     opts = [
         click.option(
-            "--logits", "logits", metavar="PATH", help="Raw scores (any real number); '-' for stdin."
+            "--logits",
+            "logits",
+            multiple=True,
+            metavar="PATH",
+            help="Raw scores (any real number); '-' for stdin.",
         ),
         click.option(
             "--probs",
             "probs",
+            multiple=True,
             metavar="PATH",
             help="Probabilities in [0, 1]" + (" (rows summing to 1)." if log_probs else "."),
         ),
         click.option(
             "--log-probs",
             "log_probs",
+            multiple=True,
             metavar="PATH",
             hidden=not log_probs,
             help="Log-probabilities (NLLLoss input).",

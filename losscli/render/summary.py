@@ -17,6 +17,7 @@ JSON_EXTRAS = (
     "bootstrap",
     "seed",
     "baseline",
+    "models",
 )
 
 
@@ -101,6 +102,7 @@ def summary_pairs(res: Result) -> list[tuple[str, str]]:
         pairs.append(("delta", f"{b['delta']:+.6g}" + _interval(b.get("delta_ci"))))
         if "verdict" in b:
             pairs.append(("verdict", str(b["verdict"])))
+    pairs += _model_pairs(res.extra.get("models"))
     pairs.append(("sum", full(s.sum)))
     if s.accuracy is not None:
         pairs.append(
@@ -111,6 +113,18 @@ def summary_pairs(res: Result) -> list[tuple[str, str]]:
     if res.sample_weight_col:
         pairs.append(("weight sum", full(s.weight_sum)))
     return pairs
+
+
+def _model_pairs(models: object) -> list[tuple[str, str]]:
+    """One line per model after the first: its mean, the delta and the verdict."""
+    if not isinstance(models, list):
+        return []
+    out = []
+    for i, m in enumerate(models[1:], start=2):
+        acc = f", accuracy {m['accuracy']:.6g}" if m.get("accuracy") is not None else ""
+        delta = f"{m['delta']:+.6g}" + _interval(m.get("delta_ci"))
+        out.append((f"model {i}", f"{m['path']}: mean {full(m['mean'])}{acc}, delta {delta}, {m['verdict']}"))
+    return out
 
 
 def _interval(ci: object) -> str:
