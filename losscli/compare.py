@@ -36,42 +36,57 @@ def mean_parts(res: Result, per_sample: np.ndarray) -> tuple[np.ndarray, np.ndar
     """``(a, b)`` with ``mean == Σa / Σb`` over the rows that entered the mean (``b`` None
     for a plain mean): the input of the bootstrap. ``per_sample`` float64 (rows,)."""
     assert res.denom is not None
-    valid = ~np.isnan(per_sample) if res.summary.ignored else np.ones(len(per_sample), dtype=bool)
+    keras = res.opts.convention == "keras"
+    return ratio_terms(per_sample, res.denom, res.sample_weights, keras, bool(res.summary.ignored))
+
+
+def ratio_terms(
+    per_sample: np.ndarray, denom: np.ndarray, weights: np.ndarray | None, keras: bool, ignored: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`mean_parts` on arrays: float64 (rows,) losses (NaN where ``ignored`` rows
+    are), their denominators and sample weights (or None)."""
+    valid = ~np.isnan(per_sample) if ignored else np.ones(len(per_sample), dtype=bool)
     a = per_sample[valid]
-    d = res.denom[valid]
-    s = res.sample_weights[valid] if res.sample_weights is not None else None
+    d = denom[valid]
+    s = weights[valid] if weights is not None else None
     if s is not None:
         a = s * a
-        d = d if res.opts.convention == "keras" else s * d
+        d = d if keras else s * d
     if np.all(d == 1.0):
         return a, None
     return a, d
+
+
+def check_finite(res: Result) -> None:
+    """Refuse an interval of an infinite mean."""
+    if res.summary.nonfinite:
+        raise LossInputError(
+            f"{res.path}: {losses_are_infinite(res.summary.nonfinite)}, so the mean is infinite "
+            "and has no interval; give logits, or a convention that clips (keras, sklearn)"
+        )
+
+
+def check_baseline_finite(res: Result, path: str | None) -> None:
+    """Refuse the delta's interval against an infinite baseline mean."""
+    assert res.baseline_summary is not None
+    if res.baseline_summary.nonfinite:
+        raise LossInputError(
+            f"{path}: {losses_are_infinite(res.baseline_summary.nonfinite)}, so the "
+            "baseline mean is infinite and the delta has no interval"
+        )
 
 
 def apply(res: Result, so: StatsOptions) -> None:
     """Add ``ci`` and ``baseline`` to ``res.extra`` and their fields to the signature."""
     if not so.wanted:
         return
-    if res.summary.nonfinite:
-        raise LossInputError(
-            f"{res.path}: {losses_are_infinite(res.summary.nonfinite)}, so the mean is infinite "
-            "and has no interval; give logits, or a convention that clips (keras, sklearn)"
-        )
+    check_finite(res)
     level = so.level if so.level is not None else stats.DEFAULT_LEVEL
     assert res.per_sample is not None
     a_new, b = mean_parts(res, res.per_sample)
     if so.level is not None:
         iv = stats.bootstrap_ratio(a_new, b, level=level, resamples=so.resamples, seed=so.seed)
         res.extra["ci"] = [iv.low, iv.high]
-    _note_bootstrap(res, so, level)
-    if so.baseline is not None:
-        res.extra["baseline"] = _compare(res, so, level, a_new, b)
-
-
-def _note_bootstrap(res: Result, so: StatsOptions, level: float) -> None:
-    """Name the bootstrap's level, resamples and seed in the extras and the signature (once)."""
-    if "ci_level" in res.extra:
-        return
     res.extra["ci_level"] = level
     res.extra["bootstrap"] = so.resamples
     res.extra["seed"] = so.seed
@@ -80,6 +95,8 @@ def _note_bootstrap(res: Result, so: StatsOptions, level: float) -> None:
             ("ci", repr(level)), ("bootstrap", str(so.resamples)), ("seed", str(so.seed))
         )
     )
+    if so.baseline is not None:
+        res.extra["baseline"] = _compare(res, so, level, a_new, b)
 
 
 def _compare(
@@ -88,11 +105,7 @@ def _compare(
     """The paired comparison with the baseline: its mean, the delta, the delta's interval."""
     assert res.baseline_per_sample is not None and res.baseline_summary is not None
     path = so.baseline
-    if res.baseline_summary.nonfinite:
-        raise LossInputError(
-            f"{path}: {losses_are_infinite(res.baseline_summary.nonfinite)}, so the "
-            "baseline mean is infinite and the delta has no interval"
-        )
+    check_baseline_finite(res, path)
     a_base, _ = mean_parts(res, res.baseline_per_sample)
     iv = stats.bootstrap_ratio(a_new - a_base, b, level=level, resamples=so.resamples, seed=so.seed)
     base_mean = res.baseline_summary.mean

@@ -106,8 +106,9 @@ class Source:
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """How to read: the CSV options, the block sizes (tests shrink them), and the reader
-    policy for CSV (``auto`` | ``numpy`` | ``arrow``)."""
+    """How to read: the CSV options, the block sizes (tests shrink them), the reader
+    policy for CSV (``auto`` | ``numpy`` | ``arrow``), and the line number of the stream's
+    first line (so that a block read from the middle of a file names its lines)."""
 
     header: bool | None = None
     delimiter: str | None = None
@@ -115,6 +116,7 @@ class ReadOptions:
     block: int = BLOCK
     reader: str = "auto"
     arrow_min_bytes: int = ARROW_MIN_BYTES
+    first_line: int = 1  # the file line the stream starts on (a block of a larger file)
 
 
 @dataclass(frozen=True)

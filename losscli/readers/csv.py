@@ -60,11 +60,11 @@ def _delimiter(given: str | None, default: str | None) -> str | None:
 class _BlockReader:
     """Yields (text, first line number) blocks that end at a line boundary."""
 
-    def __init__(self, stream: SafeStream, name: str, first_block: int, block: int) -> None:
+    def __init__(self, stream: SafeStream, name: str, first_block: int, block: int, line: int = 1) -> None:
         self.stream, self.name = stream, name
         self.sizes = [first_block, block]
         self.rest = b""
-        self.line = 1
+        self.line = line
         self.first = True
 
     def __iter__(self) -> Iterator[Block]:
@@ -208,7 +208,7 @@ def _chunks(layout: CsvLayout, sample: Sample, blocks: Iterator[Block], name: st
 def _open_csv(stream: SafeStream, ctx: Context, default_delim: str | None) -> Source:
     opts, name = ctx.opts, ctx.name
     delim = _delimiter(opts.delimiter, default_delim)
-    blocks = iter(_BlockReader(stream, name, opts.first_block, opts.block))
+    blocks = iter(_BlockReader(stream, name, opts.first_block, opts.block, opts.first_line))
     sample = _sample(blocks, name)
     layout = detect(sample, name, opts.header, delim)
     ncols, names, text_cols = layout.ncols, layout.names, layout.text_cols
