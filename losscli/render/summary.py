@@ -12,6 +12,7 @@ from losscli.render.cells import finite_or_none, full
 
 # keys the statistics add to Result.extra, copied to the JSON object in this order
 JSON_EXTRAS = (
+    "perplexity",
     "ci",
     "ci_level",
     "bootstrap",
@@ -61,7 +62,8 @@ def summary_dict(res: Result, with_per_sample: bool = True) -> dict[str, Any]:
         out["per_class"] = pc
     for key in JSON_EXTRAS:
         if key in res.extra:
-            out[key] = res.extra[key]
+            v = res.extra[key]
+            out[key] = finite_or_none(v) if isinstance(v, float) else v
     out["signature"] = res.signature
     return out
 
@@ -96,6 +98,8 @@ def summary_pairs(res: Result) -> list[tuple[str, str]]:
         ("n", str(s.n) + (f" ({s.ignored} ignored)" if s.ignored else "")),
         ("mean", full(s.mean) + _interval(res.extra.get("ci"))),
     ]
+    if "perplexity" in res.extra:
+        pairs.append(("perplexity", full(res.extra["perplexity"])))
     b = res.extra.get("baseline")
     if isinstance(b, dict):
         pairs.append(("baseline mean", full(b["mean"])))
