@@ -1,0 +1,152 @@
+"""Reduction: accumulating pieces of a stream and merging them is accumulating the whole, and a
+shard's Summary stands in for its accumulator."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from losscli import core
+from losscli.errors import LossInputError
+
+SETTINGS = settings(max_examples=60, deadline=None)
+
+
+def _chunk(rng: np.random.Generator, n: int, loss: str, k: int, weighted: bool) -> core.ChunkResult:
+    """A ChunkResult as compute makes it, from random scores and labels."""
+    x = rng.normal(size=(n, k)) * 3
+    if loss == "ce":
+        idx = rng.integers(-1, k, size=n)  # -1: ignored rows
+        opts = core.LossOptions(
+            "ce", "logits", ignore_index=-1, weight=(0.5, 2.0, 1.0)[:k] if weighted else None
+        )
+        return core.compute(x, core.Targets(index=idx), opts)
+    y = rng.integers(0, 2, size=(n, k)).astype(float)
+    return core.compute(x, core.Targets(y=y), core.LossOptions(loss, "logits"))
+
+
+CASES = st.tuples(
+    st.sampled_from(
+        [("bce", 1, "binary"), ("bce", 3, "multilabel"), ("focal", 2, "multilabel"), ("ce", 3, "multiclass")]
+    ),
+    st.sampled_from(["torch", "keras"]),
+    st.booleans(),  # sample weights
+    st.lists(st.integers(1, 9), min_size=1, max_size=8),  # chunk sizes
+    st.integers(0, 2**32 - 1),
+    st.data(),
+)
+
+
+def _stream(
+    case: tuple,
+) -> tuple[core.LossOptions, str, int, list[tuple[core.ChunkResult, np.ndarray | None]]]:
+    (loss, k, mode), conv, weighted, sizes, seed, _ = case
+    rng = np.random.default_rng(seed)
+    opts = core.LossOptions(loss, "logits", conv, ignore_index=-1 if loss == "ce" else None)
+    chunks = [
+        (_chunk(rng, n, loss, k, weighted and conv == "torch"), rng.uniform(0.1, 3, n) if weighted else None)
+        for n in sizes
+    ]
+    return opts, mode, k, chunks
+
+
+def _accumulate(opts: core.LossOptions, mode: str, k: int, chunks: list) -> core.Accumulator:
+    acc = core.Accumulator(opts, mode, k)
+    for r, s in chunks:
+        acc.add(r, s)
+    return acc
+
+
+def _assert_same(got: core.Summary, want: core.Summary, rel: float) -> None:
+    assert (got.n, got.clamped, got.nonfinite, got.ignored) == (
+        want.n,
+        want.clamped,
+        want.nonfinite,
+        want.ignored,
+    )
+    assert (got.class_count == want.class_count).all()
+    for name in ("mean", "sum", "weight_sum", "accuracy", "exact_match"):
+        a, b = getattr(got, name), getattr(want, name)
+        assert (a is None and b is None) or math.isclose(a, b, rel_tol=rel, abs_tol=0), (name, a, b)
+    np.testing.assert_allclose(got.class_sum, want.class_sum, rtol=1e-14)
+
+
+def _cuts(data: st.DataObject, n: int) -> list[int]:
+    return sorted(set(data.draw(st.lists(st.integers(0, n), max_size=4))) | {0, n})
+
+
+@SETTINGS
+@given(CASES)
+def test_merging_accumulators_of_pieces_of_a_stream_is_accumulating_it_whole(case: tuple) -> None:
+    opts, mode, k, chunks = _stream(case)
+    whole = _accumulate(opts, mode, k, chunks)
+    cuts = _cuts(case[-1], len(chunks))
+    pieces = [_accumulate(opts, mode, k, chunks[a:b]) for a, b in itertools.pairwise(cuts)]
+    merged = core.Accumulator(opts, mode, k)
+    for p in pieces:
+        merged.merge(p)
+    if whole.n == 0:  # every row ignored: both refuse, with the same message
+        with pytest.raises(LossInputError, match="skipped by --ignore-index"):
+            merged.summary()
+        return
+    got, want = merged.summary(), whole.summary()
+    _assert_same(got, want, rel=0.0)  # the same parts reach the same fsum: exact
+    assert got.mean == want.mean and got.sum == want.sum
+
+
+@SETTINGS
+@given(CASES)
+def test_a_shard_summary_merged_with_the_rest_is_the_whole(case: tuple) -> None:
+    opts, mode, k, chunks = _stream(case)
+    whole_acc = _accumulate(opts, mode, k, chunks)
+    cut = case[-1].draw(st.integers(1, len(chunks)))
+    head = _accumulate(opts, mode, k, chunks[:cut])
+    if head.n == 0:  # all rows ignored: no shard is written
+        return
+    whole = whole_acc.summary()
+    shard = core.Accumulator.from_summary(opts, mode, k, head.summary())
+    _assert_same(shard.summary(), head.summary(), rel=1e-15)
+    shard.merge(_accumulate(opts, mode, k, chunks[cut:]))
+    _assert_same(shard.summary(), whole, rel=1e-15)
+
+
+@SETTINGS
+@given(CASES)
+def test_the_mean_is_the_weighted_mean_of_the_concatenated_rows(case: tuple) -> None:
+    opts, mode, k, chunks = _stream(case)
+    acc = _accumulate(opts, mode, k, chunks)
+    if acc.n == 0:
+        return
+    loss = np.concatenate([r.per_sample[r.valid] for r, _ in chunks])
+    d = np.concatenate([r.denom[r.valid] for r, _ in chunks])
+    s = np.concatenate([sw[r.valid] if sw is not None else np.ones(r.valid.sum()) for r, sw in chunks])
+    den = d if opts.convention == "keras" else s * d  # Keras: mean over the rows
+    want = math.fsum((s * loss).tolist()) / math.fsum(den.tolist())
+    assert acc.summary().mean == pytest.approx(want, rel=1e-14)
+
+
+def test_merging_a_shard_without_a_per_class_table_drops_the_breakdown() -> None:
+    opts = core.LossOptions("bce", "logits")
+    r = core.compute(np.array([[0.0], [1.0]]), core.Targets(y=np.array([[1.0], [0.0]])), opts)
+    acc = core.Accumulator(opts, "binary", 1)
+    acc.add(r, None)
+    s = acc.summary()
+    bare = core.Summary(
+        **{**s.__dict__, "class_sum": np.zeros(0), "class_count": np.zeros(0, dtype=np.int64)}
+    )
+    acc.merge(core.Accumulator.from_summary(opts, "binary", 1, bare))
+    got = acc.summary()
+    assert got.n == 4 and len(got.class_count) == 0 and got.mean == pytest.approx(s.mean, rel=1e-15)
+
+
+def test_a_shard_without_accuracy_makes_the_union_have_none() -> None:
+    opts = core.LossOptions("bce", "logits")
+    s = core.Summary(3, 0.5, 1.5, 3.0, None, None, 0, 0, 0, np.zeros(2), np.array([1, 2]))
+    acc = core.Accumulator.from_summary(opts, "binary", 1, s)
+    got = acc.summary()
+    assert got.accuracy is None and got.mean == 0.5 and got.sum == 1.5 and got.weight_sum == 3.0
