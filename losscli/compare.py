@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from losscli import stats
+from losscli import core, stats
 from losscli.errors import LossInputError
 from losscli.model import Result
 from losscli.signature import Signature
@@ -36,22 +36,23 @@ def mean_parts(res: Result, per_sample: np.ndarray) -> tuple[np.ndarray, np.ndar
     """``(a, b)`` with ``mean == Σa / Σb`` over the rows that entered the mean (``b`` None
     for a plain mean): the input of the bootstrap. ``per_sample`` float64 (rows,)."""
     assert res.denom is not None
-    keras = res.opts.convention == "keras"
-    return ratio_terms(per_sample, res.denom, res.sample_weights, keras, bool(res.summary.ignored))
+    count = core.convention(res.opts.convention).sample_weight_denominator == "count"
+    return ratio_terms(per_sample, res.denom, res.sample_weights, count, bool(res.summary.ignored))
 
 
 def ratio_terms(
-    per_sample: np.ndarray, denom: np.ndarray, weights: np.ndarray | None, keras: bool, ignored: bool
+    per_sample: np.ndarray, denom: np.ndarray, weights: np.ndarray | None, count: bool, ignored: bool
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`mean_parts` on arrays: float64 (rows,) losses (NaN where ``ignored`` rows
-    are), their denominators and sample weights (or None)."""
+    are), their denominators and sample weights (or None); ``count``: the convention
+    divides a weighted sum by the row count, not by the weights."""
     valid = ~np.isnan(per_sample) if ignored else np.ones(len(per_sample), dtype=bool)
     a = per_sample[valid]
     d = denom[valid]
     s = weights[valid] if weights is not None else None
     if s is not None:
         a = s * a
-        d = d if keras else s * d
+        d = d if count else s * d
     if np.all(d == 1.0):
         return a, None
     return a, d
@@ -87,6 +88,15 @@ def apply(res: Result, so: StatsOptions) -> None:
     if so.level is not None:
         iv = stats.bootstrap_ratio(a_new, b, level=level, resamples=so.resamples, seed=so.seed)
         res.extra["ci"] = [iv.low, iv.high]
+    _note_bootstrap(res, so, level)
+    if so.baseline is not None:
+        res.extra["baseline"] = _compare(res, so, level, a_new, b)
+
+
+def _note_bootstrap(res: Result, so: StatsOptions, level: float) -> None:
+    """Name the bootstrap's level, resamples and seed in the extras and the signature (once)."""
+    if "ci_level" in res.extra:
+        return
     res.extra["ci_level"] = level
     res.extra["bootstrap"] = so.resamples
     res.extra["seed"] = so.seed
@@ -95,8 +105,6 @@ def apply(res: Result, so: StatsOptions) -> None:
             ("ci", repr(level)), ("bootstrap", str(so.resamples)), ("seed", str(so.seed))
         )
     )
-    if so.baseline is not None:
-        res.extra["baseline"] = _compare(res, so, level, a_new, b)
 
 
 def _compare(

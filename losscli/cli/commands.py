@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from losscli.cli import engine_options as engines
 from losscli.cli.group import EXIT_CHECK_FAILED, cli
 from losscli.cli.options import input_options, loss_options, output_options, stats_options
 from losscli.cli.output import Destination, ProgressBar
@@ -81,23 +82,22 @@ def _run(command: str, p: dict[str, Any]) -> None:
     req = build_request(command, p, fmt)
     models = _score_source(command, p)[1]
     _check_run_options(p, fmt, len(models))
+    parts = engines.check(p, fmt, len(models))  # the folder of a dask run's part files
 
-    from losscli import compare, pipeline, render
+    from losscli import compare, pipeline
 
-    dest = Destination(p.get("output"), big=fmt in ("json", *ROW_FORMATS))
-    bar = ProgressBar(f"reading {req.score_path}") if fmt == "table" and sys.stderr.isatty() else None
+    so = compare.StatsOptions(p.get("ci"), p["resamples"], p["seed"], p.get("baseline"))
+    dest = Destination(None if parts else p.get("output"), big=fmt in ("json", *ROW_FORMATS))
     try:
-        sink = render.RowWriter(fmt, dest.stream) if fmt in ROW_FORMATS else None
-        try:
-            res = pipeline.run(req, sink, bar)
-        finally:
-            if bar is not None:
-                bar.close()
+        if p.get("engine") == "dask":
+            res = engines.run_dask(req, p, fmt, so, parts)  # the Poisson bootstrap included
+        else:
+            res = _run_serial(req, fmt, dest)
         res.extra["sort"] = p["sort"]
         if p.get("per_class"):
             res.extra["per_class"] = True
-        so = compare.StatsOptions(p.get("ci"), p["resamples"], p["seed"], p.get("baseline"))
-        compare.apply(res, so)
+        if p.get("engine") != "dask":
+            compare.apply(res, so)
         if len(models) > 1:
             others = [pipeline.run(replace(req, score_path=m, top=None)) for m in models[1:]]
             res.extra["models"] = compare.models(res, others, so)
@@ -106,6 +106,18 @@ def _run(command: str, p: dict[str, Any]) -> None:
         dest.abort()
         raise
     _finish(res, fmt, dest, p)
+
+
+def _run_serial(req: Request, fmt: str, dest: Destination) -> Any:
+    from losscli import pipeline, render
+
+    bar = ProgressBar(f"reading {req.score_path}") if fmt == "table" and sys.stderr.isatty() else None
+    sink = render.RowWriter(fmt, dest.stream) if fmt in ROW_FORMATS else None
+    try:
+        return pipeline.run(req, sink, bar)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
@@ -219,6 +231,7 @@ def _command(name: str, help_text: str, *, log_probs: bool) -> None:
 
     body.__doc__ = help_text
     f: Callable[..., Any] = body
+    f = engines.engine_options(f)
     f = stats_options(f)
     f = output_options(f)
     f = loss_options(f, command=name)

@@ -75,18 +75,19 @@ class Destination:
 
 
 class ProgressBar:
-    """A byte progress bar on stderr for inputs that take more than about a second.
+    """A progress bar on stderr (bytes read, or partitions done) for runs that take more
+    than about a second.
 
-    Only for the table on an interactive stderr: never in ``-q`` or machine formats, never
-    in a CI log. rich is imported only when the bar actually appears.
+    Only on an interactive stderr (the byte bar only for the table, never in ``-q`` or
+    machine formats), never in a CI log. rich is imported only when the bar actually appears.
     """
 
     DELAY = 1.0
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, unit: str = "bytes") -> None:
         import time
 
-        self.label = label
+        self.label, self.unit = label, unit  # "bytes", or a count such as "partitions"
         self.start = time.monotonic()
         self.bar: Any = None
         self.task: Any = None
@@ -98,12 +99,18 @@ class ProgressBar:
             if time.monotonic() - self.start < self.DELAY or done >= total:
                 return
             from rich.console import Console
-            from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                MofNCompleteColumn,
+                Progress,
+                TimeRemainingColumn,
+            )
 
             self.bar = Progress(
                 "[progress.description]{task.description}",
                 BarColumn(),
-                DownloadColumn(),
+                DownloadColumn() if self.unit == "bytes" else MofNCompleteColumn(),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
                 transient=True,

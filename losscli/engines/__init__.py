@@ -8,4 +8,5 @@ from __future__ import annotations
 
 ENGINES: dict[str, str] = {
     "serial": "losscli.engines.serial",  # one streaming pass in this process
+    "dask": "losscli.engines.dask",  # partitions on Dask workers, partials merged here
 }

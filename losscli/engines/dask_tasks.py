@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from losscli import compare
+from losscli import compare, core
 from losscli.engines import poisson, serial
 from losscli.engines.partial import Partial
 from losscli.engines.partitions import Piece, count, open_piece
@@ -107,14 +107,15 @@ def _bootstrap(job: Job, part: Partial, index: int) -> np.ndarray:
     assert job.boot is not None
     resamples, seed = job.boot
     opts = job.plan.opts
-    keras, ignored = opts.convention == "keras", opts.ignore_index is not None
+    count = core.convention(opts.convention).sample_weight_denominator == "count"
+    ignored = opts.ignore_index is not None
     ps = np.concatenate(part.per_sample) if part.per_sample else np.zeros(0)
     denom = np.concatenate(part.denom) if part.denom else np.zeros(0)
     w = np.concatenate(part.weights) if part.weights else None
-    a, b = compare.ratio_terms(ps, denom, w, keras, ignored)
+    a, b = compare.ratio_terms(ps, denom, w, count, ignored)
     terms = [a, b if b is not None else np.ones(len(a))]
     if part.baseline_per_sample:
-        base, _ = compare.ratio_terms(np.concatenate(part.baseline_per_sample), denom, w, keras, ignored)
+        base, _ = compare.ratio_terms(np.concatenate(part.baseline_per_sample), denom, w, count, ignored)
         terms.append(base)
     return poisson.weighted_sums(terms, resamples, seed, index)
 

@@ -13,6 +13,7 @@ one pass over the whole file would.
 from __future__ import annotations
 
 import glob as _glob
+import itertools
 import os
 import re
 from collections.abc import Iterator
@@ -36,7 +37,8 @@ class Piece:
 
     After counting: ``rows`` data rows, the file line ``line`` of byte ``lo``, the global
     row ``row`` of its first row, ``file_row`` the global row of its file's first row, and
-    ``head`` the file's header line, prepended when ``lo > 0``; ``newlines`` in the range."""
+    ``head`` the file's header line, prepended when ``lo > 0``; ``newlines`` in the range.
+    ``url`` is the name errors show (as the user wrote it), ``src`` what a worker opens."""
 
     url: str
     kind: str  # "csv" | "parquet"
@@ -48,6 +50,11 @@ class Piece:
     file_row: int = 0
     head: bytes = b""
     newlines: int = 0
+    src: str = ""  # what a worker opens: an absolute path or the URL ("" = ``url``)
+
+    @property
+    def location(self) -> str:
+        return self.src or self.url
 
 
 def _is_url(path: str) -> bool:
@@ -88,21 +95,22 @@ def kind_of(url: str) -> str:
     return "parquet" if base.endswith((".parquet", ".parq", ".pq")) else "csv"
 
 
-def open_file(url: str) -> IO[bytes]:
-    """The raw bytes of a local path or URL, as an input error when that fails."""
+def open_file(url: str, name: str | None = None) -> IO[bytes]:
+    """The raw bytes of a local path or URL (``name`` in messages), as an input error."""
+    name = name or url
     try:
         if _is_url(url):
             fs, path = _fs(url)
-            return fs.open(path, "rb")  # type: ignore[no-any-return]
+            return fs.open(path, "rb")
         if os.path.isdir(url):
-            raise LossInputError(f"{url}: is a directory, not a file")
+            raise LossInputError(f"{name}: is a directory, not a file")
         return open(url, "rb")
     except FileNotFoundError:
-        raise LossInputError(f"{url}: no such file") from None
+        raise LossInputError(f"{name}: no such file") from None
     except PermissionError:
-        raise LossInputError(f"{url}: permission denied") from None
+        raise LossInputError(f"{name}: permission denied") from None
     except OSError as e:
-        raise LossInputError(f"{url}: cannot open ({e.strerror or e})") from None
+        raise LossInputError(f"{name}: cannot open ({e.strerror or e})") from None
 
 
 def _size(url: str) -> int:
@@ -117,12 +125,13 @@ def nominal(files: list[str], block_bytes: int = BLOCK_BYTES) -> list[Piece]:
     out = []
     for url in files:
         kind = kind_of(url)
+        src = url if _is_url(url) else os.path.abspath(url)  # workers may run elsewhere
         size = _size(url) if kind == "csv" and not url.lower().endswith(_COMPRESSED) else 0
         if size <= block_bytes:
-            out.append(Piece(url, kind))
+            out.append(Piece(url, kind, src=src))
             continue
-        cuts = list(range(0, size, block_bytes)) + [size]
-        out += [Piece(url, kind, a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+        cuts = [*range(0, size, block_bytes), size]
+        out += [Piece(url, kind, a, b, src=src) for a, b in itertools.pairwise(cuts)]
     return out
 
 
@@ -175,7 +184,7 @@ def _scan(f: IO[bytes], lo: int, hi: int) -> tuple[int, int, bytes]:
 def count(piece: Piece, header: bool) -> Piece:
     """``piece`` with its exact byte range, its row and line counts and (at a file's start)
     its first line; ``line``, ``row`` and ``file_row`` are filled in by :func:`place`."""
-    f = open_file(piece.url)
+    f = open_file(piece.location, piece.url)
     try:
         if piece.kind == "parquet":
             from losscli.readers.parquet_rowgroups import parquet_rows
@@ -214,7 +223,7 @@ def place(counted: list[Piece]) -> list[Piece]:
 
 def open_piece(piece: Piece, opts: ReadOptions) -> Source:
     """The rows of ``piece`` as a Source whose chunks carry global rows and file lines."""
-    f = open_file(piece.url)
+    f = open_file(piece.location, piece.url)
     try:
         if piece.kind == "parquet":
             from losscli.readers.parquet_rowgroups import open_parquet
@@ -259,7 +268,9 @@ class _Range:
     def read(self, n: int = -1) -> bytes:
         out = b""
         if self.head:
-            out, self.head = (self.head, b"") if n < 0 or n >= len(self.head) else (self.head[:n], self.head[n:])
+            out, self.head = (
+                (self.head, b"") if n < 0 or n >= len(self.head) else (self.head[:n], self.head[n:])
+            )
             if n >= 0:
                 n -= len(out)
         if n == 0 or self.left <= 0:

@@ -87,7 +87,9 @@ def _batch(pa: Any, batch: Any, fields: list[tuple[str, str, int]], start: int, 
                 lengths = pa.compute.list_value_length(arr).to_numpy(zero_copy_only=False)
                 if (lengths != w).any():
                     r = int(np.argmax(lengths != w))
-                    raise LossInputError(f"{name}: row {start + r + 1}, field {col!r}: {lengths[r]} values, expected {w}")
+                    raise LossInputError(
+                        f"{name}: row {start + r + 1}, field {col!r}: {lengths[r]} values, expected {w}"
+                    )
             flat = np.asarray(arr.flatten().to_numpy(zero_copy_only=False), dtype=np.float64)
             values[:, j : j + w] = flat.reshape(m, w)
         elif kind == "number":

@@ -16,9 +16,12 @@ JSON_EXTRAS = (
     "ci",
     "ci_level",
     "bootstrap",
+    "bootstrap_method",
     "seed",
     "baseline",
     "models",
+    "engine",
+    "partitions",
 )
 
 
