@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from losscli import stats
+from losscli import core, stats
 from losscli.errors import LossInputError
 from losscli.model import Result
 from losscli.signature import Signature
@@ -42,7 +42,8 @@ def mean_parts(res: Result, per_sample: np.ndarray) -> tuple[np.ndarray, np.ndar
     s = res.sample_weights[valid] if res.sample_weights is not None else None
     if s is not None:
         a = s * a
-        d = d if res.opts.convention == "keras" else s * d
+        count = core.convention(res.opts.convention).sample_weight_denominator == "count"
+        d = d if count else s * d
     if np.all(d == 1.0):
         return a, None
     return a, d

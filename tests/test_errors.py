@@ -854,3 +854,17 @@ def test_valid_python_m_stdin() -> None:
     p = _python_m("bce", "--logits", "-", "-q", input=_csv())
     assert p.returncode == 0, p.stderr
     assert math.isclose(float(p.stdout), ROWS_MEAN, rel_tol=1e-12)
+
+
+def test_option_errors_come_before_file_errors(tmp_path) -> None:
+    """Data-free checks run before any file is opened: the bad value is what is reported."""
+    missing = str(tmp_path / "missing.csv")
+    assert_input_error(run("focal", "--logits", missing, "--gamma", "-1"), "--gamma must be >= 0")
+    assert_input_error(run("bce", "--logits", missing, "--label-smoothing", "2"), "--label-smoothing")
+
+
+def test_delimiter_is_checked_for_every_format(write) -> None:
+    path = write("x.json", '{"logits": [0.5], "labels": [1]}')
+    assert_input_error(
+        run("bce", "--logits", path, "--delimiter", "xyz"), "--delimiter must be one character"
+    )
