@@ -173,6 +173,8 @@ class Accumulator:
     def merge(self, other: Accumulator) -> None:
         """Fold ``other`` (same options, mode and width) in: its parts join this one's lists,
         so the result is exactly that of one accumulator over both streams."""
+        if (other.mode, other.k) != (self.mode, self.k):
+            raise ValueError(f"cannot merge a {other.mode} k={other.k} reduction into {self.mode} k={self.k}")
         self.num.extend(other.num)
         self.den.extend(other.den)
         self.shard_num.extend(other.shard_num)
@@ -196,6 +198,7 @@ class Accumulator:
     def from_summary(cls, opts: LossOptions, mode: str, k: int, summary: Summary) -> Accumulator:
         """An accumulator standing for a finished reduction (a shard): its :meth:`summary`
         gives back ``summary`` (the mean to the rounding of ``mean·weight_sum``)."""
+        _check_summary(summary)
         acc = cls(opts, mode, k)
         s = summary
         if s.weight_sum:  # mean·weight_sum as a product of mantissas: no overflow at 1e308
@@ -259,3 +262,17 @@ class Accumulator:
             class_sum=class_sum,
             class_count=self.class_count,
         )
+
+
+def _check_summary(s: Summary) -> None:
+    """Refuse a shard whose numbers no reduction can have produced (a hand-edited file)."""
+    if not math.isfinite(s.weight_sum) or s.weight_sum < 0:
+        raise LossInputError(f"'weight_sum' must be a finite number >= 0, got {s.weight_sum!r}")
+    for name in ("mean", "sum", "accuracy", "exact_match"):
+        v = getattr(s, name)
+        if v is not None and math.isnan(v):
+            raise LossInputError(f"{name!r} must be a number, got NaN")
+    for name in ("accuracy", "exact_match"):
+        v = getattr(s, name)
+        if v is not None and not 0.0 <= v <= 1.0:
+            raise LossInputError(f"{name!r} must be in [0, 1], got {v!r}")

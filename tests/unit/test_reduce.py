@@ -262,3 +262,28 @@ def test_extreme_chunks_give_the_exact_weighted_mean_and_merge_exactly(
     merged.merge(_accumulate(opts, "binary", 1, chunks[cut:]))
     got = merged.summary()
     assert (got.mean, got.sum, got.weight_sum, got.n) == (whole.mean, whole.sum, whole.weight_sum, whole.n)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("weight_sum", math.nan, "'weight_sum' must be a finite number >= 0, got nan"),
+        ("weight_sum", -1.0, "'weight_sum' must be a finite number >= 0, got -1.0"),
+        ("weight_sum", math.inf, "'weight_sum' must be a finite number >= 0, got inf"),
+        ("sum", math.nan, "'sum' must be a number, got NaN"),
+        ("mean", math.nan, "'mean' must be a number, got NaN"),
+        ("accuracy", 1.5, "'accuracy' must be in [0, 1], got 1.5"),
+    ],
+)
+def test_a_shard_summary_no_reduction_can_produce_is_refused(field: str, value: float, message: str) -> None:
+    s = core.Summary(2, 0.5, 1.0, 2.0, 1.0, None, 0, 0, 0, np.zeros(2), np.array([1, 1]))
+    setattr(s, field, value)
+    with pytest.raises(LossInputError) as e:
+        core.Accumulator.from_summary(core.LossOptions("bce", "logits"), "binary", 1, s)
+    assert str(e.value) == message
+
+
+def test_accumulators_of_different_widths_do_not_merge() -> None:
+    opts = core.LossOptions("bce", "logits")
+    with pytest.raises(ValueError, match="cannot merge"):
+        core.Accumulator(opts, "multilabel", 3).merge(core.Accumulator(opts, "multilabel", 2))
