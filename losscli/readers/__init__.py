@@ -20,10 +20,12 @@ import os
 from losscli.errors import LossInputError
 from losscli.readers import csv as _csv
 from losscli.readers import json as _json
+from losscli.readers import npz as _npz
 from losscli.readers import numpy as _numpy
 from losscli.readers.base import (
     ARROW_MIN_BYTES,
     BLOCK,
+    CHUNK_BYTES,
     EXTRA_SCORE_KEYS,
     FIRST_BLOCK,
     HEADER_LABEL_NAMES,
@@ -53,6 +55,7 @@ from losscli.readers.streams import (
 __all__ = [
     "ARROW_MIN_BYTES",
     "BLOCK",
+    "CHUNK_BYTES",
     "EXTRA_SCORE_KEYS",
     "FIRST_BLOCK",
     "HEADER_LABEL_NAMES",
@@ -71,7 +74,7 @@ __all__ = [
 ]
 
 _FALLBACK = _csv.CSV  # what a text input that no reader recognises is read as
-_ = (_json, _numpy)  # imported for their registrations
+_ = (_json, _numpy, _npz)  # imported for their registrations
 
 
 def open_source(

@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Protocol
 
 import numpy as np
 
-from losscli.readers.streams import Peekable, SafeStream
+from losscli.readers.streams import SafeStream
 
 LABEL_NAMES = ("label", "labels", "target", "y")  # picked as the label column by default
 HEADER_LABEL_NAMES = (*LABEL_NAMES, "class")  # make an all-text first row a header
@@ -26,6 +26,25 @@ FIRST_BLOCK = 1 << 20  # bytes read to detect the header, delimiter and column k
 BLOCK = 2 << 20  # bytes per later chunk: memory stays flat whatever the file size
 # below this size NumPy's parser finishes before pyarrow has even been imported (~150 ms)
 ARROW_MIN_BYTES = 4 << 20
+# float64 bytes per chunk of an array-like input (npy, npz, JSON, Parquet, Arrow), whatever
+# its width: memory stays flat for 1 column or 100,000; tests shrink it
+CHUNK_BYTES = 32 << 20
+
+
+def rows_per_chunk(width: int) -> int:
+    """Rows of ``width`` float64 columns that fit in :data:`CHUNK_BYTES` (at least 1)."""
+    return max(1, CHUNK_BYTES // (8 * max(width, 1)))
+
+
+def split_rows(chunks: Iterator[Chunk], width: int) -> Iterator[Chunk]:
+    """``chunks`` cut into pieces of at most :func:`rows_per_chunk` rows (views, no copy)."""
+    for c in chunks:
+        step = rows_per_chunk(width)
+        if len(c) <= step:
+            yield c
+            continue
+        for a in range(0, len(c), step):
+            yield c.slice(a, a + step)
 
 
 @dataclass
@@ -51,6 +70,10 @@ class Chunk:
         )
 
 
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
 @dataclass
 class Source:
     """An opened input. ``names`` is the header (None without one). ``label_hint`` and
@@ -64,7 +87,7 @@ class Source:
     label_hint: list[int] | None = None
     kind_hint: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
-    closer: list[Peekable] = field(default_factory=list)
+    closer: list[Closeable] = field(default_factory=list)
     fmt: str = "csv"  # "csv" (line:column locations), "json", "jsonl" or "npy"
     fast: bool = False  # parsed by pyarrow: errors are located by a rerun with NumPy
     meter: list[IO[bytes]] = field(default_factory=list)  # the file whose position is progress

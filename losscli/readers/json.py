@@ -22,6 +22,7 @@ from losscli.readers.base import (
     Reader,
     Source,
     register,
+    split_rows,
 )
 from losscli.readers.streams import (
     Peekable,
@@ -379,12 +380,18 @@ def _looks_like_json(head: bytes) -> bool:
 
 def open_json(stream: SafeStream, ctx: Context) -> Source:
     """A JSON document; several documents, one per line, are read as JSON Lines."""
-    return _json_source(stream, ctx.name, "json")
+    return _split(_json_source(stream, ctx.name, "json"))
 
 
 def open_jsonl(stream: SafeStream, ctx: Context) -> Source:
     """JSON Lines: one row per line."""
-    return _json_source(stream, ctx.name, "jsonl")
+    return _split(_json_source(stream, ctx.name, "jsonl"))
+
+
+def _split(src: Source) -> Source:
+    """The document's one chunk in pieces of at most CHUNK_BYTES of float64."""
+    src.chunks = split_rows(src.chunks, src.ncols)
+    return src
 
 
 JSON = register(Reader("json", (".json",), open_json, sniff=_looks_like_json))

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from losscli.errors import LossInputError
-from losscli.readers import READERS, Reader, Source, open_source, register
+from losscli.readers import READERS, Reader, Source, base, open_source, register
 from losscli.readers.base import by_extension, by_magic
 
 X = [[0.5, -1.25], [3.0, 0.0], [-2.5, 7.75]]  # exactly representable: the round trip is exact
@@ -112,3 +112,110 @@ def test_register_refuses_a_taken_name_or_extension() -> None:
 def test_an_unknown_binary_input_is_read_as_text_and_refused(tmp_path: Path) -> None:
     with pytest.raises(LossInputError, match="binary data"):
         _values(open_source(_write(tmp_path, "t.dat", b"\x00\x01\x02")))
+
+
+# ---------------------------------------------------------------------------------------
+# Chunks bounded by bytes
+
+
+@pytest.fixture
+def three_rows(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Shrink the chunk budget to three rows of ``width`` float64 columns."""
+
+    def shrink(width: int) -> None:
+        monkeypatch.setattr(base, "CHUNK_BYTES", 3 * 8 * width)
+
+    return shrink
+
+
+def _chunks(path: str) -> list[np.ndarray]:
+    src = open_source(path)
+    try:
+        return [c.values for c in src.chunks]
+    finally:
+        src.close()
+
+
+def test_rows_per_chunk_divides_the_budget_by_the_width() -> None:
+    assert base.rows_per_chunk(1) == base.CHUNK_BYTES // 8
+    assert base.rows_per_chunk(1000) == base.CHUNK_BYTES // 8000
+    assert base.rows_per_chunk(10**9) == 1
+    assert base.CHUNK_BYTES == 32 << 20
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int8, np.bool_])
+@pytest.mark.parametrize("how", ["mmap", "gzip", "fortran"])
+def test_npy_is_read_in_budget_sized_float64_chunks(
+    dtype: type, how: str, tmp_path: Path, three_rows: Callable[[int], None]
+) -> None:
+    arr = (np.arange(40).reshape(10, 4) % 7 - 3).astype(dtype)
+    if how == "fortran":
+        arr = np.asfortranarray(arr)
+    three_rows(4)
+    path = tmp_path / "x.npy"
+    np.save(path, arr)
+    if how == "gzip":
+        path = tmp_path / "x.npy.gz"
+        path.write_bytes(gzip.compress((tmp_path / "x.npy").read_bytes()))
+    got = _chunks(str(path))
+    assert [len(c) for c in got] == [3, 3, 3, 1]
+    assert all(c.dtype == np.float64 for c in got)
+    np.testing.assert_array_equal(np.vstack(got), arr.astype(np.float64))
+
+
+@pytest.mark.parametrize("save", [np.savez, np.savez_compressed])
+@pytest.mark.parametrize("gz", [False, True])
+def test_npz_members_are_read_side_by_side_chunk_by_chunk(
+    save: Callable[..., None], gz: bool, tmp_path: Path, three_rows: Callable[[int], None]
+) -> None:
+    x = np.linspace(-3, 3, 14, dtype=np.float32).reshape(7, 2)
+    y = np.array([0, 1, 1, 0, 1, 0, 0])
+    w = np.arange(7, dtype=np.float16)
+    names = np.array(["a", "b", "c", "d", "e", "f", "g"])
+    path = tmp_path / "p.npz"
+    save(path, logits=x, labels=y, w=w, names=names)
+    if gz:
+        data = path.read_bytes()
+        path = tmp_path / "p.npz.gz"
+        path.write_bytes(gzip.compress(data))
+    three_rows(5)
+    src = open_source(str(path))
+    try:
+        assert src.names == ["0", "1", "labels", "w", "names"] and src.text_cols == {4}
+        got = list(src.chunks)
+    finally:
+        src.close()
+    assert [len(c) for c in got] == [3, 3, 1]
+    values = np.vstack([c.values for c in got])
+    np.testing.assert_array_equal(values[:, :4], np.column_stack([x, y, w]).astype(np.float64))
+    assert np.isnan(values[:, 4]).all()
+    assert np.concatenate([c.text[4] for c in got]).tolist() == names.tolist()
+    assert [c.start_row for c in got] == [0, 3, 6]
+
+
+def test_a_corrupt_npz_member_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "p.npz"
+    np.savez(path, logits=np.arange(64.0))
+    data = bytearray(path.read_bytes())
+    data[data.index(b"\x93NUMPY") + 200] ^= 0xFF  # inside the array's bytes: the CRC fails
+    path.write_bytes(bytes(data))
+    with pytest.raises(LossInputError, match=r"not a valid \.npz archive"):
+        _chunks(str(path))
+
+
+@pytest.mark.parametrize("ext", [".json", ".jsonl"])
+def test_json_rows_arrive_in_budget_sized_chunks(
+    ext: str, tmp_path: Path, three_rows: Callable[[int], None]
+) -> None:
+    rows = [[float(i), float(-i)] for i in range(8)]
+    text = json.dumps(rows) if ext == ".json" else "".join(json.dumps(r) + "\n" for r in rows)
+    three_rows(2)
+    src = open_source(_write(tmp_path, "r" + ext, text.encode()))
+    try:
+        got = list(src.chunks)
+    finally:
+        src.close()
+    assert [len(c) for c in got] == [3, 3, 2] and [c.start_row for c in got] == [0, 3, 6]
+    np.testing.assert_array_equal(np.vstack([c.values for c in got]), np.array(rows))
+    if ext == ".jsonl":
+        assert np.concatenate([c.lines for c in got if c.lines is not None]).tolist() == list(range(1, 9))
