@@ -854,3 +854,61 @@ def test_valid_python_m_stdin() -> None:
     p = _python_m("bce", "--logits", "-", "-q", input=_csv())
     assert p.returncode == 0, p.stderr
     assert math.isclose(float(p.stdout), ROWS_MEAN, rel_tol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------
+# 0.2 input formats: Parquet and Arrow, globs, compression (same contract as BAD)
+
+BAD_02: dict[str, Callable[[Writer, Path], Bad]] = {}
+
+
+def case_02(name: str) -> Callable[[Callable[[Writer, Path], Bad]], Callable[[Writer, Path], Bad]]:
+    def deco(f: Callable[[Writer, Path], Bad]) -> Callable[[Writer, Path], Bad]:
+        assert name not in BAD and name not in BAD_02
+        BAD_02[name] = f
+        return f
+
+    return deco
+
+
+def _parquet(tmp: Path, name: str, **columns: object) -> str:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet
+
+    path = str(tmp / name)
+    pyarrow.parquet.write_table(pa.table(columns), path)
+    return path
+
+
+@case_02("parquet_from_stdin")
+def _(w: Writer, tmp: Path) -> Bad:
+    data = Path(_parquet(tmp, "p.parquet", s=[0.5, -1.0], label=[1, 0])).read_bytes()
+    return Bad(["bce", "--logits", "-"], ["<stdin>", "Parquet", "instead of -"], input=data)
+
+
+@case_02("parquet_ragged_list_column")
+def _(w: Writer, tmp: Path) -> Bad:
+    p = _parquet(tmp, "p.parquet", logits=[[0.5, 1.0], [1.0]], label=[1, 0])
+    return Bad(["ce", "--logits", p], [f"{p}: row 2, field 'logits'", "expected 2"])
+
+
+@case_02("parquet_null_score")
+def _(w: Writer, tmp: Path) -> Bad:
+    p = _parquet(tmp, "p.parquet", s=[0.5, None, 1.0], label=[1, 0, 1])
+    return Bad(["bce", "--logits", p], [f"{p}: row 2, field 's'", "null"])
+
+
+@case_02("parquet_truncated")
+def _(w: Writer, tmp: Path) -> Bad:
+    data = Path(_parquet(tmp, "full.parquet", s=[0.5, -1.0], label=[1, 0])).read_bytes()
+    p = w("cut.parquet", data[: len(data) // 2])
+    return Bad(["bce", "--logits", p], [p, "not a valid Parquet file"])
+
+
+@pytest.mark.parametrize("name", list(BAD_02))
+def test_bad_input_02(name: str, write: Writer, tmp_path: Path) -> None:
+    bad = BAD_02[name](write, tmp_path)
+    r = run(*bad.args, input=bad.input)
+    err = assert_input_error(r, *bad.fragments)
+    if bad.check is not None:
+        assert bad.check(err), err

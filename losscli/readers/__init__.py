@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 
 from losscli.errors import LossInputError
+from losscli.readers import columnar as _columnar
 from losscli.readers import csv as _csv
 from losscli.readers import json as _json
 from losscli.readers import npz as _npz
@@ -74,7 +75,7 @@ __all__ = [
 ]
 
 _FALLBACK = _csv.CSV  # what a text input that no reader recognises is read as
-_ = (_json, _numpy, _npz)  # imported for their registrations
+_ = (_json, _numpy, _npz, _columnar)  # imported for their registrations
 
 
 def open_source(
@@ -116,8 +117,17 @@ def _open_stream(
     stream, compressed = decompressed(raw, name, gz)
     if fmt is None:
         fmt = by_magic(stream.peek(64)) or _FALLBACK
+    if fmt.needs_path and (path == "-" or compressed):
+        raise LossInputError(_needs_path(fmt, name, path))
     arrow = _arrow_path(path, fmt, opts.reader, opts.arrow_min_bytes)
     return fmt.open(stream, Context(path, name, compressed, opts, arrow))
+
+
+def _needs_path(fmt: Reader, name: str, path: str) -> str:
+    what = fmt.title or fmt.name
+    if path == "-":
+        return f"{name}: {what} is read from a file (its index is at the end); give its path instead of -"
+    return f"{name}: {what} cannot be read through compression; decompress it and give that path"
 
 
 def _arrow_path(path: str, fmt: Reader, reader: str, min_bytes: int) -> str | None:

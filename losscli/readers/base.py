@@ -88,7 +88,7 @@ class Source:
     kind_hint: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
     closer: list[Closeable] = field(default_factory=list)
-    fmt: str = "csv"  # "csv" (line:column locations), "json", "jsonl" or "npy"
+    fmt: str = "csv"  # "csv" (line:column locations), "json", "jsonl", "npy", "parquet" or "arrow"
     fast: bool = False  # parsed by pyarrow: errors are located by a rerun with NumPy
     meter: list[IO[bytes]] = field(default_factory=list)  # the file whose position is progress
 
@@ -174,6 +174,7 @@ class Reader:
     sniff: Callable[[bytes], bool] | None = None
     needs_path: bool = False
     fast_path: bool = False
+    title: str = ""  # the format's name in messages, e.g. "Parquet"
 
     def recognises(self, head: bytes) -> bool:
         """Whether the first bytes ``head`` look like this format."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -38,6 +39,20 @@ def _rows(delim: str) -> bytes:
     return "".join(delim.join(ln) + "\n" for ln in lines).encode()
 
 
+def _arrow(kind: str) -> bytes:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.feather
+    import pyarrow.parquet
+
+    table = pa.table({"logits": pa.array(X, pa.list_(pa.float32())), "label": pa.array(Y, pa.int8())})
+    buf = io.BytesIO()
+    if kind == "parquet":
+        pyarrow.parquet.write_table(table, buf)
+    else:
+        pyarrow.feather.write_feather(table, buf)
+    return buf.getvalue()
+
+
 # reader name → (bytes of a tiny file, the values its chunks must hold)
 SAMPLES: dict[str, Callable[[], tuple[bytes, np.ndarray]]] = {
     "csv": lambda: (_rows(","), TABLE),
@@ -49,6 +64,8 @@ SAMPLES: dict[str, Callable[[], tuple[bytes, np.ndarray]]] = {
     ),
     "npy": lambda: (_npy(np.array(X)), np.array(X)),
     "npz": lambda: (_npz(), TABLE),
+    "parquet": lambda: (_arrow("parquet"), TABLE),
+    "arrow": lambda: (_arrow("arrow"), TABLE),
 }
 
 
@@ -89,6 +106,10 @@ def test_a_tiny_file_round_trips_by_extension(reader: Reader, tmp_path: Path) ->
 def test_a_tiny_file_round_trips_through_gzip(reader: Reader, tmp_path: Path) -> None:
     data, expected = SAMPLES[reader.name]()
     path = _write(tmp_path, f"t{reader.extensions[0]}.gz", gzip.compress(data))
+    if reader.needs_path:
+        with pytest.raises(LossInputError, match="decompress it"):
+            open_source(path)
+        return
     np.testing.assert_array_equal(_values(open_source(path)), expected)
 
 
@@ -219,3 +240,88 @@ def test_json_rows_arrive_in_budget_sized_chunks(
     np.testing.assert_array_equal(np.vstack([c.values for c in got]), np.array(rows))
     if ext == ".jsonl":
         assert np.concatenate([c.lines for c in got if c.lines is not None]).tolist() == list(range(1, 9))
+
+
+# ---------------------------------------------------------------------------------------
+# Parquet and Arrow
+
+
+def _table_file(tmp_path: Path, kind: str, **columns: object) -> str:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.feather
+    import pyarrow.parquet
+
+    table = pa.table(columns)
+    path = str(tmp_path / f"t.{kind}")
+    if kind == "parquet":
+        pyarrow.parquet.write_table(table, path, row_group_size=4)
+    else:
+        pyarrow.feather.write_feather(table, path, chunksize=4)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["parquet", "arrow"])
+def test_list_columns_become_indexed_score_and_label_columns(
+    kind: str, tmp_path: Path, three_rows: Callable[[int], None]
+) -> None:
+    pa = pytest.importorskip("pyarrow")
+    x = np.arange(30, dtype=np.float64).reshape(10, 3) / 4 - 3
+    y = (np.arange(30).reshape(10, 3) % 2).astype(np.int64)
+    fixed = pa.FixedSizeListArray.from_arrays(pa.array(x.reshape(-1)), 3)
+    names = [f"r{i}" for i in range(10)]
+    path = _table_file(tmp_path, kind, logits=fixed, labels=pa.array(y.tolist()), id=names, w=np.ones(10))
+    three_rows(8)
+    src = open_source(path)
+    try:
+        assert src.names == [
+            "logits[0]",
+            "logits[1]",
+            "logits[2]",
+            "labels[0]",
+            "labels[1]",
+            "labels[2]",
+            "id",
+            "w",
+        ]
+        assert src.label_hint == [3, 4, 5] and src.extra["score_cols"] == [0, 1, 2]
+        assert src.kind_hint == "logits" and src.text_cols == {6}
+        got = list(src.chunks)
+    finally:
+        src.close()
+    assert (
+        max(len(c) for c in got) <= 3
+        and [c.start_row for c in got] == np.cumsum([0] + [len(c) for c in got[:-1]]).tolist()
+    )
+    values = np.vstack([c.values for c in got])
+    np.testing.assert_array_equal(values[:, :6], np.column_stack([x, y]))
+    assert np.concatenate([c.text[6] for c in got]).tolist() == names
+
+
+@pytest.mark.parametrize("kind", ["parquet", "arrow"])
+def test_a_ragged_list_or_a_null_is_an_error_at_its_row(kind: str, tmp_path: Path) -> None:
+    pa = pytest.importorskip("pyarrow")
+    ragged = _table_file(tmp_path, kind, logits=pa.array([[1.0, 2.0], [3.0, 4.0], [5.0]]))
+    with pytest.raises(LossInputError, match=r"row 3, field 'logits': 1 values, expected 2"):
+        _values(open_source(ragged))
+    (tmp_path / f"t.{kind}").unlink()
+    null = _table_file(tmp_path, kind, p=pa.array([0.5, None]), label=[1, 0])
+    with pytest.raises(LossInputError, match=r"row 2, field 'p': null where a number"):
+        _values(open_source(null))
+
+
+def test_parquet_without_pyarrow_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _write(tmp_path, "t.parquet", SAMPLES["parquet"]()[0])
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # import pyarrow now raises ImportError
+    with pytest.raises(LossInputError, match=r"needs pyarrow: pip install 'losscli\[fast\]'"):
+        open_source(path)
+
+
+def test_parquet_and_arrow_from_stdin_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    for kind in ("parquet", "arrow"):
+        fake = io.TextIOWrapper(io.BytesIO(SAMPLES[kind]()[0]))
+        monkeypatch.setattr(sys, "stdin", fake)
+        monkeypatch.setattr(fake, "isatty", lambda: False)
+        with pytest.raises(LossInputError, match="give its path instead of -"):
+            open_source("-")
