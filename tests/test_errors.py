@@ -905,6 +905,34 @@ def _(w: Writer, tmp: Path) -> Bad:
     return Bad(["bce", "--logits", p], [p, "not a valid Parquet file"])
 
 
+@case_02("glob_without_match")
+def _(w: Writer, tmp: Path) -> Bad:
+    pattern = str(tmp / "preds-*.csv")
+    return Bad(["bce", "--logits", pattern], [pattern, "no file matches"])
+
+
+@case_02("glob_shards_disagree_on_columns")
+def _(w: Writer, tmp: Path) -> Bad:
+    w("part-1.csv", "s,label\n0.5,1\n")
+    q = w("part-2.csv", "logit,label\n0.5,1\n")
+    return Bad(["bce", "--logits", str(tmp / "part-*.csv")], [q, "differ"])
+
+
+@case_02("glob_bad_cell_in_second_file")
+def _(w: Writer, tmp: Path) -> Bad:
+    w("part-1.csv", "s,label\n0.5,1\n0.1,0\n")
+    q = w("part-2.csv", "s,label\n0.5,1\n0.2,1\nx,0\n")
+    return Bad(["bce", "--logits", str(tmp / "part-*.csv")], [f"{q}:4:1"])
+
+
+@case_02("glob_nonfinite_score_in_second_npy")
+def _(w: Writer, tmp: Path) -> Bad:
+    np.save(tmp / "s-1.npy", np.zeros(3))
+    np.save(tmp / "s-2.npy", np.array([0.0, np.inf]))
+    y = w("y.csv", "label\n0\n1\n0\n1\n0\n")
+    return Bad(["bce", "--logits", str(tmp / "s-*.npy"), "--labels", y], [f"{tmp / 's-2.npy'}: row 2"])
+
+
 @pytest.mark.parametrize("name", list(BAD_02))
 def test_bad_input_02(name: str, write: Writer, tmp_path: Path) -> None:
     bad = BAD_02[name](write, tmp_path)

@@ -44,6 +44,7 @@ from losscli.readers.base import (
     register,
 )
 from losscli.readers.json import read_json
+from losscli.readers.multi import is_pattern, open_glob
 from losscli.readers.streams import (
     Peekable,
     close_quietly,
@@ -91,11 +92,19 @@ def open_source(
     """Open ``path`` (``-`` for stdin) and return a :class:`Source` of row chunks.
 
     The format comes from the extension (``.gz`` may follow it); stdin and unknown
-    extensions are sniffed from their first bytes. ``reader``: ``"auto"`` parses CSV files
-    of at least ``arrow_min_bytes`` with pyarrow when it is installed (``losscli[fast]``),
-    ``"numpy"`` never does, ``"arrow"`` always does for CSV files.
+    extensions are sniffed from their first bytes. A path with glob characters (``*?[``)
+    that is not itself a file is expanded: the sorted matches are one data set.
+    ``reader``: ``"auto"`` parses CSV files of at least ``arrow_min_bytes`` with pyarrow
+    when it is installed (``losscli[fast]``), ``"numpy"`` never does, ``"arrow"`` always does
+    for CSV files.
     """
     opts = ReadOptions(header, delimiter, first_block, block, reader, arrow_min_bytes)
+    if is_pattern(path):
+        return open_glob(path, lambda p: _open_one(p, opts), lambda p: _fast(p, opts))
+    return _open_one(path, opts)
+
+
+def _open_one(path: str, opts: ReadOptions) -> Source:
     name = display_name(path)
     base, gz = split_compression(path) if path != "-" else ("", False)
     raw = Peekable(open_bytes(path))
@@ -121,6 +130,12 @@ def _open_stream(
         raise LossInputError(_needs_path(fmt, name, path))
     arrow = _arrow_path(path, fmt, opts.reader, opts.arrow_min_bytes)
     return fmt.open(stream, Context(path, name, compressed, opts, arrow))
+
+
+def _fast(path: str, opts: ReadOptions) -> bool:
+    """Whether the pyarrow CSV fast path would read ``path``."""
+    fmt = by_extension(split_compression(path)[0]) or _FALLBACK
+    return _arrow_path(path, fmt, opts.reader, opts.arrow_min_bytes) is not None
 
 
 def _needs_path(fmt: Reader, name: str, path: str) -> str:

@@ -51,12 +51,15 @@ def split_rows(chunks: Iterator[Chunk], width: int) -> Iterator[Chunk]:
 class Chunk:
     """A block of rows: ``values`` float64 (m, c) with NaN in text columns; ``text`` maps a
     text column to its str array (m,); ``lines`` int64 (m,) holds each row's 1-based file
-    line (None where lines mean nothing, e.g. JSON)."""
+    line (None where lines mean nothing, e.g. JSON). When several files are one data set,
+    ``origin`` is the file the rows come from and ``origin_row`` that file's first row."""
 
     values: np.ndarray
     text: dict[int, np.ndarray]
     start_row: int
     lines: np.ndarray | None = None
+    origin: str | None = None
+    origin_row: int = 0
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -67,6 +70,8 @@ class Chunk:
             {j: t[a:b] for j, t in self.text.items()},
             self.start_row + a,
             None if self.lines is None else self.lines[a:b],
+            self.origin,
+            self.origin_row,
         )
 
 
@@ -112,14 +117,15 @@ class Source:
     def locate(self, chunk: Chunk, row: int | None, col: int | None) -> str:
         """Where a cell is, 1-based: ``path:line:column`` in CSV/TSV; ``path:line`` plus the
         field's name in JSON Lines; ``path: row R`` plus the name or column elsewhere."""
+        path = chunk.origin or self.path
         if row is None:
-            return self.path
+            return path
         if chunk.lines is not None:
-            where = f"{self.path}:{int(chunk.lines[row])}"
+            where = f"{path}:{int(chunk.lines[row])}"
             if col is None:
                 return where
             return where + (f":{col + 1}" if self.fmt == "csv" else f": {self._field(col)}")
-        where = f"{self.path}: row {chunk.start_row + row + 1}"
+        where = f"{path}: row {chunk.start_row - chunk.origin_row + row + 1}"
         return where + (f", {self._field(col)}" if col is not None else "")
 
     def _field(self, col: int) -> str:

@@ -325,3 +325,51 @@ def test_parquet_and_arrow_from_stdin_are_refused(monkeypatch: pytest.MonkeyPatc
         monkeypatch.setattr(fake, "isatty", lambda: False)
         with pytest.raises(LossInputError, match="give its path instead of -"):
             open_source("-")
+
+
+# ---------------------------------------------------------------------------------------
+# Several files as one data set
+
+
+@pytest.mark.parametrize("reader", READERS.values(), ids=list(READERS))
+def test_a_glob_reads_the_sorted_matches_as_one_source(reader: Reader, tmp_path: Path) -> None:
+    data, expected = SAMPLES[reader.name]()
+    ext = reader.extensions[0]
+    for stem in ("b", "a", "c"):
+        _write(tmp_path, f"part-{stem}{ext}", data)
+    src = open_source(str(tmp_path / f"part-*{ext}"))
+    try:
+        got = list(src.chunks)
+    finally:
+        src.close()
+    np.testing.assert_array_equal(np.vstack([c.values for c in got]), np.vstack([expected] * 3))
+    assert [c.start_row for c in got] == [0, 3, 6]
+    assert [Path(c.origin).name for c in got if c.origin] == [f"part-{s}{ext}" for s in "abc"]
+
+
+def test_an_error_in_the_second_file_names_that_file_and_its_row(tmp_path: Path) -> None:
+    np.save(tmp_path / "s1.npy", np.zeros((4, 2)))
+    np.save(tmp_path / "s2.npy", np.zeros((5, 2)))
+    src = open_source(str(tmp_path / "s?.npy"))
+    try:
+        chunks = list(src.chunks)
+        assert src.locate(chunks[1], 2, 1) == f"{tmp_path / 's2.npy'}: row 3, column 2"
+        assert src.locate(chunks[0], 0, None) == f"{tmp_path / 's1.npy'}: row 1"
+        assert chunks[1].slice(2, 3).start_row == 6
+    finally:
+        src.close()
+
+
+def test_a_glob_with_no_match_or_disagreeing_files_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(LossInputError, match="no file matches this pattern"):
+        open_source(str(tmp_path / "none-*.csv"))
+    _write(tmp_path, "p1.csv", b"s,label\n0.5,1\n")
+    _write(tmp_path, "p2.csv", b"s,w,label\n0.5,2,1\n")
+    src = open_source(str(tmp_path / "p*.csv"))
+    with pytest.raises(LossInputError, match=r"p2\.csv: its columns \(s, w, label\) differ"):
+        _values(src)
+
+
+def test_a_file_whose_name_has_glob_characters_opens_as_itself(tmp_path: Path) -> None:
+    path = _write(tmp_path, "run[1].csv", _rows(","))
+    np.testing.assert_array_equal(_values(open_source(path)), TABLE)
