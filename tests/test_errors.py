@@ -933,6 +933,28 @@ def _(w: Writer, tmp: Path) -> Bad:
     return Bad(["bce", "--logits", str(tmp / "s-*.npy"), "--labels", y], [f"{tmp / 's-2.npy'}: row 2"])
 
 
+@case_02("xz_truncated")
+def _(w: Writer, tmp: Path) -> Bad:
+    import lzma
+
+    data = lzma.compress(("s,label\n" + "0.25,1\n" * 5000).encode())
+    p = w("p.csv.xz", data[: len(data) // 2])
+    return Bad(["bce", "--logits", p], [p, "corrupt or truncated xz data"])
+
+
+@case_02("bz2_name_on_plain_text")
+def _(w: Writer, tmp: Path) -> Bad:
+    p = w("p.csv.bz2", "s,label\n0.5,1\n")
+    return Bad(["bce", "--logits", p], [p, "not bzip2 data (the name ends in .bz2)"])
+
+
+@case_02("parquet_named_csv")
+def _(w: Writer, tmp: Path) -> Bad:
+    data = Path(_parquet(tmp, "p.parquet", s=[0.5, -1.0], label=[1, 0])).read_bytes()
+    p = w("p.csv", data)
+    return Bad(["bce", "--logits", p], [f"{p}: holds Parquet data, not text; name the file .parquet"])
+
+
 @pytest.mark.parametrize("name", list(BAD_02))
 def test_bad_input_02(name: str, write: Writer, tmp_path: Path) -> None:
     bad = BAD_02[name](write, tmp_path)

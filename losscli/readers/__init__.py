@@ -91,7 +91,7 @@ def open_source(
 ) -> Source:
     """Open ``path`` (``-`` for stdin) and return a :class:`Source` of row chunks.
 
-    The format comes from the extension (``.gz`` may follow it); stdin and unknown
+    The format comes from the extension (``.gz``, ``.bz2``, ``.xz`` or ``.zst`` may follow); stdin and unknown
     extensions are sniffed from their first bytes. A path with glob characters (``*?[``)
     that is not itself a file is expanded: the sorted matches are one data set.
     ``reader``: ``"auto"`` parses CSV files of at least ``arrow_min_bytes`` with pyarrow
@@ -106,10 +106,10 @@ def open_source(
 
 def _open_one(path: str, opts: ReadOptions) -> Source:
     name = display_name(path)
-    base, gz = split_compression(path) if path != "-" else ("", False)
+    base, codec = split_compression(path) if path != "-" else ("", None)
     raw = Peekable(open_bytes(path))
     try:
-        src = _open_stream(raw, path, name, by_extension(base), gz, opts)
+        src = _open_stream(raw, path, name, by_extension(base), codec, opts)
     except BaseException:
         close_quietly(raw)
         raise
@@ -120,22 +120,24 @@ def _open_one(path: str, opts: ReadOptions) -> Source:
 
 
 def _open_stream(
-    raw: Peekable, path: str, name: str, fmt: Reader | None, gz: bool, opts: ReadOptions
+    raw: Peekable, path: str, name: str, fmt: Reader | None, named: str | None, opts: ReadOptions
 ) -> Source:
     """Decompress, choose the reader (extension, else magic bytes, else CSV), open it."""
-    stream, compressed = decompressed(raw, name, gz)
+    stream, codec = decompressed(raw, name, named)
     if fmt is None:
         fmt = by_magic(stream.peek(64)) or _FALLBACK
-    if fmt.needs_path and (path == "-" or compressed):
+    if fmt.needs_path and (path == "-" or codec):
         raise LossInputError(_needs_path(fmt, name, path))
-    arrow = _arrow_path(path, fmt, opts.reader, opts.arrow_min_bytes)
-    return fmt.open(stream, Context(path, name, compressed, opts, arrow))
+    # the pyarrow path reads plain and gzip files itself
+    arrow = _arrow_path(path, fmt, opts.reader, opts.arrow_min_bytes) if codec in (None, "gzip") else None
+    return fmt.open(stream, Context(path, name, codec is not None, opts, arrow))
 
 
 def _fast(path: str, opts: ReadOptions) -> bool:
     """Whether the pyarrow CSV fast path would read ``path``."""
-    fmt = by_extension(split_compression(path)[0]) or _FALLBACK
-    return _arrow_path(path, fmt, opts.reader, opts.arrow_min_bytes) is not None
+    base, codec = split_compression(path)
+    fmt = by_extension(base) or _FALLBACK
+    return codec in (None, "gzip") and _arrow_path(path, fmt, opts.reader, opts.arrow_min_bytes) is not None
 
 
 def _needs_path(fmt: Reader, name: str, path: str) -> str:

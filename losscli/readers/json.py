@@ -27,6 +27,7 @@ from losscli.readers.base import (
 from losscli.readers.streams import (
     Peekable,
     SafeStream,
+    binary_hint,
     close_quietly,
     decode_utf8,
     display_name,
@@ -43,6 +44,9 @@ def _json_source(stream: SafeStream, name: str, fmt: str) -> Source:
             f"{name}: JSON input over 2 GiB is read whole; split it (losscli merge combines the "
             "parts) or use CSV, which streams"
         )
+    hint = binary_hint(data[:10])
+    if hint:
+        raise LossInputError(f"{name}: {hint}")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     text = decode_utf8(data, name, 1)

@@ -3,9 +3,11 @@ file read by name, by sniffing and through gzip gives back exactly the values wr
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
 import json
+import lzma
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -102,15 +104,33 @@ def test_a_tiny_file_round_trips_by_extension(reader: Reader, tmp_path: Path) ->
         np.testing.assert_array_equal(got, expected)
 
 
+def _zstd(data: bytes) -> bytes:
+    zstandard = pytest.importorskip("zstandard")
+    return bytes(zstandard.ZstdCompressor().compress(data))
+
+
+COMPRESS: dict[str, Callable[[bytes], bytes]] = {
+    ".gz": gzip.compress,
+    ".bz2": bz2.compress,
+    ".xz": lzma.compress,
+    ".zst": _zstd,
+}
+
+
+@pytest.mark.parametrize("suffix", COMPRESS)
 @pytest.mark.parametrize("reader", READERS.values(), ids=list(READERS))
-def test_a_tiny_file_round_trips_through_gzip(reader: Reader, tmp_path: Path) -> None:
+def test_a_tiny_file_round_trips_through_compression(reader: Reader, suffix: str, tmp_path: Path) -> None:
     data, expected = SAMPLES[reader.name]()
-    path = _write(tmp_path, f"t{reader.extensions[0]}.gz", gzip.compress(data))
+    path = _write(tmp_path, f"t{reader.extensions[0]}{suffix}", COMPRESS[suffix](data))
     if reader.needs_path:
         with pytest.raises(LossInputError, match="decompress it"):
             open_source(path)
         return
     np.testing.assert_array_equal(_values(open_source(path)), expected)
+    # by magic bytes alone, under a name that says nothing
+    np.testing.assert_array_equal(
+        _values(open_source(_write(tmp_path, "t.dat", COMPRESS[suffix](data)))), expected
+    )
 
 
 @pytest.mark.parametrize("reader", READERS.values(), ids=list(READERS))
@@ -373,3 +393,70 @@ def test_a_glob_with_no_match_or_disagreeing_files_is_an_error(tmp_path: Path) -
 def test_a_file_whose_name_has_glob_characters_opens_as_itself(tmp_path: Path) -> None:
     path = _write(tmp_path, "run[1].csv", _rows(","))
     np.testing.assert_array_equal(_values(open_source(path)), TABLE)
+
+
+# ---------------------------------------------------------------------------------------
+# Compression and binary data where text belongs
+
+
+def _stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    fake = io.TextIOWrapper(io.BytesIO(data))
+    monkeypatch.setattr(sys, "stdin", fake)
+    monkeypatch.setattr(fake, "isatty", lambda: False)
+
+
+@pytest.mark.parametrize("suffix", COMPRESS)
+def test_compressed_stdin_is_recognised_by_its_magic_bytes(
+    suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stdin(monkeypatch, COMPRESS[suffix](_rows(",")))
+    np.testing.assert_array_equal(_values(open_source("-")), TABLE)
+
+
+@pytest.mark.parametrize("suffix", COMPRESS)
+def test_a_compressed_name_on_plain_bytes_or_a_truncated_stream_is_an_error(
+    suffix: str, tmp_path: Path
+) -> None:
+    codec = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}[suffix]
+    with pytest.raises(LossInputError, match=f"not {codec} data \\(the name ends in \\{suffix}\\)"):
+        open_source(_write(tmp_path, f"p.csv{suffix}", _rows(",")))
+    big = _rows(",") * 2000
+    cut = COMPRESS[suffix](big)[:-40]
+    with pytest.raises(LossInputError, match=f"corrupt or truncated {codec} data"):
+        _values(open_source(_write(tmp_path, f"q.csv{suffix}", cut)))
+
+
+def test_zstd_without_a_decoder_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, "p.csv.zst", _zstd(_rows(",")))
+    monkeypatch.setitem(sys.modules, "zstandard", None)
+    monkeypatch.setitem(sys.modules, "compression", None)
+    with pytest.raises(
+        LossInputError, match=r"needs Python 3\.14 or the zstandard package: pip install zstandard"
+    ):
+        open_source(path)
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (lambda: SAMPLES["parquet"]()[0], "holds Parquet data, not text; name the file .parquet"),
+        (lambda: SAMPLES["arrow"]()[0], "holds Arrow IPC data, not text; name the file .arrow or .feather"),
+        (
+            lambda: SAMPLES["npz"]()[0],
+            "holds a zip archive, not text; name an .npz archive .npz, unzip other archives",
+        ),
+        (lambda: SAMPLES["npy"]()[0], "holds a NumPy .npy array, not text; name the file .npy"),
+        (
+            lambda: gzip.compress(lzma.compress(b"s\n1\n")),
+            "holds xz-compressed data, not text; decompress it",
+        ),
+    ],
+    ids=["parquet", "arrow", "zip", "npy", "xz-in-gzip"],
+)
+@pytest.mark.parametrize("ext", [".csv", ".json"])
+def test_binary_data_where_text_belongs_is_named_by_its_magic_bytes(
+    data: Callable[[], bytes], said: str, ext: str, tmp_path: Path
+) -> None:
+    with pytest.raises(LossInputError) as e:
+        _values(open_source(_write(tmp_path, "t" + ext, data())))
+    assert str(e.value) == f"{tmp_path / ('t' + ext)}: {said}"
