@@ -51,6 +51,8 @@ def bin_edges(bins: int) -> np.ndarray:
 
     ``np.linspace`` computes ``i·step`` throughout and differs by an ulp at some edges (for
     10 bins, 0.30000000000000004 vs 0.3), which moves a confidence sitting on the edge.
+    torch's vectorised CPU kernel (AVX2/AVX-512) also differs by an ulp at some upper-half
+    edges when bins >= 7; only confidences exactly on such an edge are affected.
     """
     if not isinstance(bins, int) or bins < 1:
         raise LossInputError(f"--calibration needs a whole number of bins >= 1, got {bins}")

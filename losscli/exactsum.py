@@ -66,13 +66,18 @@ class ExactSums:
         return [(int(a) << 24) + int(b) for a, b in zip(self.u24, self.u48, strict=True)]
 
     def values(self) -> list[float]:
-        """The sums as floats (correctly rounded up to the r parts' rounding)."""
-        return [
-            math.fsum(
-                (math.ldexp(float(u), -UNIT_BITS), math.ldexp(r, -UNIT_BITS), math.ldexp(e, -UNIT_BITS))
+        """The sums as floats, correctly rounded but for the r parts' rounding (each integer
+        part converts to float exactly while a slot holds fewer than 2**28 values)."""
+        out = []
+        for a, b, r, e in zip(self.u24, self.u48, self.rest, self.err, strict=True):
+            terms = (
+                math.ldexp(float(a), -24),
+                math.ldexp(float(b), -48),
+                math.ldexp(r, -48),
+                math.ldexp(e, -48),
             )
-            for u, r, e in zip(self.units(), self.rest, self.err, strict=True)
-        ]
+            out.append(math.fsum(terms))
+        return out
 
     def to_json(self) -> dict[str, list[Any]]:
         """``{"units": [ints], "rest": [floats], "err": [floats]}``; a sum is

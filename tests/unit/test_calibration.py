@@ -231,3 +231,32 @@ def test_probability_helpers_are_exact_at_extremes() -> None:
     assert sm[0].tolist() == [1.0, math.exp(-1000.0), 0.0] and np.allclose(sm[1], 1 / 3, rtol=1e-15)
     lp = np.log(np.array([[0.25, 0.75]]))
     assert np.allclose(cal.probabilities(lp, "log_probs", "softmax"), [[0.25, 0.75]], rtol=1e-15)
+
+
+def test_bucketize_equals_a_binary_search_at_every_edge_and_its_neighbours() -> None:
+    for bins in (*range(1, 120), 255, 1000):
+        edges = cal.bin_edges(bins)
+        c = np.concatenate(
+            [edges, np.nextafter(edges, -1.0), np.nextafter(edges, 2.0), [k / bins for k in range(bins)]]
+        )
+        c = np.clip(c, 0.0, 1.0)
+        acc = cal.CalibrationAccumulator(bins, "binary")
+        assert np.array_equal(acc.bucketize(c), np.searchsorted(edges, c, side="right") - 1), bins
+
+
+def test_exact_sums_do_not_depend_on_order_or_magnitude() -> None:
+    from losscli.exactsum import ExactSums
+
+    rng = np.random.default_rng(6)
+    v = np.concatenate([rng.uniform(size=50_000), rng.uniform(size=50_000) * 1e-12, [2.0, 1e-300, 0.0]])
+    slot = rng.integers(0, 3, size=len(v))
+    want = [math.fsum(v[slot == k]) for k in range(3)]
+    for perm in (np.arange(len(v)), rng.permutation(len(v))):
+        s = ExactSums(3)
+        for part in np.array_split(perm, 7):
+            s.add(slot[part], v[part])
+        assert all(math.isclose(g, w, rel_tol=2e-16) for g, w in zip(s.values(), want, strict=True))
+    # values all below 2**-48 live in the remainder alone, which is summed in plain float64
+    tiny = ExactSums(1)
+    tiny.add(np.zeros(1000, dtype=np.intp), np.full(1000, 1e-20))
+    assert math.isclose(tiny.values()[0], 1e-17, rel_tol=1e-13)
