@@ -40,6 +40,20 @@ _METADATA: dict[str, dict[str, Any]] = {
 }
 
 
+def check_plot_path(path: str | Path) -> None:
+    """Refuse, before any data is read, an extension we cannot write or a missing matplotlib."""
+    import importlib.util
+
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise LossInputError(
+            f"--plot writes {', '.join(FORMATS)} files; got {str(path)!r}"
+            + (f" ({suffix})" if suffix else " (no extension)")
+        )
+    if importlib.util.find_spec("matplotlib") is None:
+        raise LossInputError("--plot needs matplotlib: pip install 'losscli[plot]'")
+
+
 def write_plot(
     path: str | Path,
     *,
@@ -60,17 +74,11 @@ def write_plot(
     (the JSON ``per_class`` list) adds per-class bars. Raises LossInputError for another
     extension, a missing matplotlib or an unwritable path.
     """
+    check_plot_path(path)
     suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise LossInputError(
-            f"--plot writes {', '.join(FORMATS)} files; got {str(path)!r}"
-            + (f" ({suffix})" if suffix else " (no extension)")
-        )
-    try:
-        import matplotlib
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise LossInputError("--plot needs matplotlib: pip install 'losscli[plot]'") from None
+    import matplotlib
+    from matplotlib.figure import Figure
+
     panels = 1 + (reliability is not None) + (per_class is not None)
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(_PANEL[0] * panels, _PANEL[1]), dpi=_DPI, layout="constrained")
