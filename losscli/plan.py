@@ -74,6 +74,11 @@ def make_plan(
     opts = _resolve(req, inputs, choice.mode)
     soft = choice.mode == "multiclass" and n_label_cols > 1
     _refuse(opts, choice.mode, kind, soft)
+    if req.calibration is not None and (soft or kind == "soft"):
+        raise LossInputError(
+            f"{inputs.scores.path}: --calibration needs hard labels (0/1 or class indices), not soft "
+            "targets: neither brier_score_loss nor the calibration errors define it for them"
+        )
     lay = inputs.lay
     meta = Meta(choice.mode, inputs.k, lay.classes, lay.score_names, soft, opts)
     plan = Plan(
@@ -172,16 +177,13 @@ def _resolve(req: Request, inputs: Inputs, mode: str) -> core.LossOptions:
 
 
 def _refuse(opts: core.LossOptions, mode: str, kind: str, soft: bool) -> None:
-    """Label encodings a convention or option cannot take."""
-    if soft and opts.convention == "sklearn":
-        raise LossInputError(
-            "sklearn.metrics.log_loss takes class labels, not soft targets; use --convention torch"
-        )
+    """Label encodings a convention or option cannot take (in the order users meet them)."""
+    refusal = core.convention(opts.convention).refuses_soft_targets.get(opts.family)
+    if soft and refusal:
+        raise LossInputError(refusal)
     if soft and opts.ignore_index is not None:
         raise LossInputError(
             "--ignore-index needs class-index labels, not soft targets (PyTorch refuses it too)"
         )
-    if mode != "multiclass" and opts.convention == "sklearn" and kind == "soft":
-        raise LossInputError(
-            "sklearn.metrics.log_loss takes 0/1 labels, not soft targets; use --convention torch"
-        )
+    if mode != "multiclass" and kind == "soft" and refusal:
+        raise LossInputError(refusal)

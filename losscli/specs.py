@@ -119,7 +119,7 @@ FOCAL = LossSpec(
     inputs=("logits", "probs"),
     accepts=_ALL - {"weight", "ignore_index", "label_smoothing"},
     params=(
-        Param("alpha", float, None, "Class balance α in [0, 1]; negative turns the α term off.", _alpha),
+        Param("alpha", float, None, "α of the α-term (torch default 0.25; negative: off).", _alpha),
         Param("gamma", float, 2.0, "Focusing exponent γ ≥ 0.", _gamma),
     ),
     help="Sigmoid focal loss (torchvision sigmoid_focal_loss, BinaryFocalCrossentropy).",

@@ -261,6 +261,8 @@ def test_bad_data_in_one_partition_gives_the_serial_error(tmp_path, scheduler):
         )
     )
     assert glob == serial.replace(f"{whole}:452", f"{second}:152")
+    serial_glob = run("bce", "--logits", str(tmp_path / "b" / "*.csv"), "-q", "--score-cols", "1")
+    assert assert_input_error(serial_glob) == glob
 
 
 def test_unreachable_scheduler_is_one_error_line(monkeypatch):

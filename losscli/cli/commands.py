@@ -39,10 +39,20 @@ def _score_source(command: str, p: dict[str, Any]) -> tuple[str, tuple[str, ...]
     return given[0]
 
 
+def _loss_options(command: str, kind: str, p: dict[str, Any]) -> Any:
+    """``LossOptions`` from click's values of the shared options and the loss's own params."""
+    from losscli import core
+    from losscli.specs import LOSSES, SHARED
+
+    params = [q for q in SHARED if q.name != "sample_weight"]
+    if command in LOSSES:
+        params += LOSSES[command].params
+    values = {q.name: p.get(q.name, q.default) for q in params}
+    return core.LossOptions(loss=command, input=kind, convention=p["convention"], **values)
+
+
 def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
     """The :class:`Request` for click's parameter values ``p``."""
-    from losscli import core
-
     kind, paths = _score_source(command, p)
     path = paths[0]
     return Request(
@@ -56,22 +66,16 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         label_cols=",".join(p["label_col"]) if p.get("label_col") else None,
         weight_col=p.get("sample_weight_col"),
         classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") else None,
-        options=core.LossOptions(
-            loss=command,
-            input=kind,
-            convention=p["convention"],
-            pos_weight=p.get("pos_weight"),
-            weight=p.get("weight"),
-            ignore_index=p.get("ignore_index"),
-            label_smoothing=p.get("label_smoothing") or 0.0,
-            alpha=p.get("alpha"),
-            gamma=float(p["gamma"]) if p.get("gamma") is not None else 2.0,
-            threshold=float(p["threshold"]) if p.get("threshold") is not None else 0.5,
-        ),
-        keep_per_sample=fmt == "json" or p.get("ci") is not None or len(paths) > 1,
+        options=_loss_options(command, kind, p),
+        # json prints them, the bootstrap resamples them, markdown and --plot draw them
+        keep_per_sample=fmt in ("json", "markdown")
+        or p.get("ci") is not None
+        or len(paths) > 1
+        or bool(p.get("plot")),
         top=p["top"] if fmt == "table" else None,
         sort=p["sort"],
         baseline_path=p.get("baseline"),
+        calibration=p.get("calibration"),
         read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")},
     )
 
@@ -83,6 +87,10 @@ def _run(command: str, p: dict[str, Any]) -> None:
     models = _score_source(command, p)[1]
     _check_run_options(p, fmt, len(models))
     parts = engines.check(p, fmt, len(models))  # the folder of a dask run's part files
+    if p.get("plot"):
+        from losscli.plot import check_plot_path
+
+        check_plot_path(p["plot"])
 
     from losscli import compare, pipeline
 
@@ -98,6 +106,8 @@ def _run(command: str, p: dict[str, Any]) -> None:
             res.extra["per_class"] = True
         if p.get("engine") != "dask":
             compare.apply(res, so)
+        if p.get("plot"):
+            _plot(res, p["plot"])
         if len(models) > 1:
             others = [pipeline.run(replace(req, score_path=m, top=None)) for m in models[1:]]
             res.extra["models"] = compare.models(res, others, so)
@@ -146,6 +156,7 @@ def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
     summary_formats = ("table", "json", "markdown")
     for flag, given in (
         ("--ci", p.get("ci") is not None),
+        ("--calibration", p.get("calibration") is not None),
         ("--per-class", bool(p.get("per_class"))),
         ("--baseline without --fail-if-worse", bool(p.get("baseline")) and not p.get("fail_if_worse")),
     ):
@@ -161,18 +172,35 @@ def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
         raise click.UsageError(f"LOSSCLI_READER must be auto, numpy or arrow, got {reader!r}")
 
 
-def _write_summary(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> None:
-    from losscli import render
+def _plot(res: Any, path: str) -> None:
+    """``--plot``: the loss histogram, the reliability diagram and per-class bars to a file."""
+    import numpy as np
 
-    if fmt == "json":
-        render.render_json(res, dest.stream)
-    elif fmt == "quiet":
-        render.render_quiet(res, dest.stream)
-    elif fmt == "markdown":
-        render.render_markdown(res, dest.stream)
-    elif fmt == "table":
-        is_tty = not p.get("output") and sys.stdout.isatty()
-        render.render_table(res, dest.stream, is_tty=is_tty)
+    from losscli import charts, plot, render
+
+    finite = res.per_sample[np.isfinite(res.per_sample)]
+    hist = charts.loss_histogram(finite)
+    plot.write_plot(
+        path,
+        histogram=hist,
+        shares=charts.loss_shares(finite, hist[0]),
+        note=charts.tail_note(finite),
+        reliability=res.calibration,
+        per_class=render.per_class(res) if res.extra.get("per_class") else None,
+    )
+
+
+def _write_summary(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> None:
+    """The summary renderers (table, json, markdown, -q); row formats were streamed."""
+    from losscli.render import RENDERERS
+
+    renderer = RENDERERS[fmt]
+    if renderer.streams_rows:
+        return
+    if "is_tty" in renderer.options:
+        renderer.write(res, dest.stream, is_tty=not p.get("output") and sys.stdout.isatty())
+    else:
+        renderer.write(res, dest.stream)
 
 
 def _warn(res: Any, fmt: str) -> None:
@@ -239,9 +267,10 @@ def _command(name: str, help_text: str, *, log_probs: bool) -> None:
     cli.command(name, no_args_is_help=True)(f)
 
 
-_command(
-    "bce",
-    """Sigmoid cross-entropy: binary (1 score column) or multi-label (K columns, K labels).
+# --help text per command: one per loss of losscli.specs.LOSSES, then auto (a loss without
+# an entry here fails at import)
+HELP = {
+    "bce": """Sigmoid cross-entropy: binary (1 score column) or multi-label (K columns, K labels).
 
     PyTorch's BCEWithLogitsLoss for --logits, BCELoss (log clamped at -100) for --probs.
 
@@ -251,11 +280,7 @@ _command(
       losscli bce --probs p.npy --labels y.npy -q
       losscli bce --logits ml.csv --label-col 4-6 --pos-weight 2 --format json
     """,
-    log_probs=False,
-)
-_command(
-    "ce",
-    """Softmax cross-entropy over K >= 2 classes (multiclass).
+    "ce": """Softmax cross-entropy over K >= 2 classes (multiclass).
 
     PyTorch's CrossEntropyLoss for --logits, NLLLoss for --log-probs, NLLLoss(log p) for
     --probs. Labels are class indices, class names matching the score header, or K columns
@@ -267,11 +292,7 @@ _command(
       losscli ce --logits x.npy --labels y.npy --weight 1,2,0.5 --ignore-index -100
       losscli ce --probs p.csv --label-smoothing 0.1 --convention keras -q
     """,
-    log_probs=True,
-)
-_command(
-    "focal",
-    """Sigmoid focal loss (torchvision's sigmoid_focal_loss), binary or multi-label.
+    "focal": """Sigmoid focal loss (torchvision's sigmoid_focal_loss), binary or multi-label.
 
     loss = α_t·(1 - p_t)^γ·BCE, mean over all elements. --alpha defaults to 0.25
     (negative: no α term); --gamma to 2. Under --convention keras, α applies only when given.
@@ -281,11 +302,7 @@ _command(
       losscli focal --logits preds.csv
       losscli focal --logits preds.csv --alpha -1 --gamma 0   # equals bce
     """,
-    log_probs=False,
-)
-_command(
-    "auto",
-    """Pick binary, multi-label or multiclass from the data, say why, and compute it.
+    "auto": """Pick binary, multi-label or multiclass from the data, say why, and compute it.
 
     One score column: binary (bce). K >= 2 score columns and one label column of class
     indices or names: multiclass (ce). K score columns and K label columns: multiclass when
@@ -296,8 +313,19 @@ _command(
       losscli auto --logits preds.csv
       cat preds.jsonl | losscli auto --logits - --format json
     """,
-    log_probs=True,
-)
+}
+
+
+def _register() -> None:
+    from losscli.specs import LOSSES
+
+    for spec in LOSSES.values():
+        _command(spec.name, HELP[spec.name], log_probs="log_probs" in spec.inputs)
+    # auto may pick ce, so it takes every score kind
+    _command("auto", HELP["auto"], log_probs=True)
+
+
+_register()
 
 
 @cli.command("merge", no_args_is_help=True)

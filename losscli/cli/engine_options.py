@@ -68,6 +68,10 @@ def check(p: dict[str, Any], fmt: str, models: int) -> str | None:
         )
     if models > 1:
         raise click.UsageError("several models are compared by --engine serial")
+    if p.get("plot"):
+        raise LossInputError(
+            "--plot draws every per-sample loss, which --engine dask never gathers; use --engine serial"
+        )
     if fmt not in ROW_FORMATS:
         return None
     out = p.get("output")

@@ -28,7 +28,6 @@ from losscli.readers.streams import Peekable, decompressed, split_compression
 BLOCK_BYTES = 64 << 20  # a CSV file larger than this is read as several partitions
 SCAN_BYTES = 8 << 20  # bytes read at a time while counting lines
 _BLANK = re.compile(rb"^[ \t\r\f\v]*\n", re.MULTILINE)  # a line the CSV reader skips
-_COMPRESSED = (".gz", ".bz2", ".xz", ".zst")
 
 
 @dataclass(frozen=True)
@@ -126,7 +125,7 @@ def nominal(files: list[str], block_bytes: int = BLOCK_BYTES) -> list[Piece]:
     for url in files:
         kind = kind_of(url)
         src = url if _is_url(url) else os.path.abspath(url)  # workers may run elsewhere
-        size = _size(url) if kind == "csv" and not url.lower().endswith(_COMPRESSED) else 0
+        size = _size(url) if kind == "csv" and split_compression(url)[1] is None else 0
         if size <= block_bytes:
             out.append(Piece(url, kind, src=src))
             continue
@@ -187,7 +186,7 @@ def count(piece: Piece, header: bool) -> Piece:
     f = open_file(piece.location, piece.url)
     try:
         if piece.kind == "parquet":
-            from losscli.readers.parquet_rowgroups import parquet_rows
+            from losscli.readers.columnar import parquet_rows
 
             return replace(piece, rows=parquet_rows(f, piece.url))
         if piece.hi < 0:  # a whole file, perhaps compressed: count what the reader will see
@@ -226,9 +225,10 @@ def open_piece(piece: Piece, opts: ReadOptions) -> Source:
     f = open_file(piece.location, piece.url)
     try:
         if piece.kind == "parquet":
-            from losscli.readers.parquet_rowgroups import open_parquet
+            from losscli.readers.columnar import open_parquet_file
 
-            src = open_parquet(f, piece.url)
+            src = open_parquet_file(f, piece.url)
+            src.closer.append(f)
         else:
             src = _open_csv(f, piece, opts)
     except BaseException:
@@ -248,7 +248,7 @@ def _open_csv(f: IO[bytes], piece: Piece, opts: ReadOptions) -> Source:
     assert reader is not None
     peek = Peekable(raw)
     stream, compressed = decompressed(peek, piece.url, split_compression(piece.url)[1])
-    src = reader.open(stream, Context(piece.url, piece.url, compressed, opts, None))
+    src = reader.open(stream, Context(piece.url, piece.url, compressed is not None, opts, None))
     src.closer.append(peek)
     return src
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from losscli.errors import LossInputError
 from losscli.readers.base import HEADER_LABEL_NAMES, Chunk, Context, Reader, Source, register
-from losscli.readers.streams import SafeStream, decode_utf8
+from losscli.readers.streams import SafeStream, binary_hint, decode_utf8
 
 SAMPLE_ROWS = 1000  # rows of the first block used to decide header and column kinds
 Block = tuple[str, int]  # (text that ends at a line end, the file line it starts on)
@@ -89,10 +89,18 @@ class _BlockReader:
             self.first = False
             if data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
+        hint = binary_hint(data[:10]) if self.line == 1 else None
         if b"\x00" in data:
+            if hint:
+                raise LossInputError(f"{self.name}: {hint}")
             line = self.line + data[: data.index(b"\x00")].count(b"\n")
             raise LossInputError(f"{self.name}:{line}: binary data (a NUL byte) in a text file")
-        text = decode_utf8(data, self.name, self.line)
+        try:
+            text = decode_utf8(data, self.name, self.line)
+        except LossInputError:
+            if hint:
+                raise LossInputError(f"{self.name}: {hint}") from None
+            raise
         start = self.line
         self.line += data.count(b"\n")
         if "\r" in text:  # CRLF and old-Mac line ends

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -150,3 +151,139 @@ def test_a_shard_without_accuracy_makes_the_union_have_none() -> None:
     acc = core.Accumulator.from_summary(opts, "binary", 1, s)
     got = acc.summary()
     assert got.accuracy is None and got.mean == 0.5 and got.sum == 1.5 and got.weight_sum == 3.0
+
+
+# ---------------------------------------------------------------------------------------
+# float64's limits: every finite answer comes out finite and right
+
+
+def _rows(per_sample: list[float], denom: list[float] | None = None) -> core.ChunkResult:
+    """A binary chunk with the given per-sample losses (all rows valid)."""
+    ps = np.array(per_sample, dtype=np.float64)
+    n = len(ps)
+    d = np.ones(n) if denom is None else np.array(denom, dtype=np.float64)
+    flat = np.zeros((n, 1), dtype=bool)
+    return core.ChunkResult(ps, np.ones(n, dtype=bool), d, np.ones(n), flat, flat, 0, ps[:, None])
+
+
+def _binary(chunks: list[tuple[core.ChunkResult, np.ndarray | None]], conv: str = "torch") -> core.Summary:
+    acc = core.Accumulator(core.LossOptions("bce", "logits", conv), "binary", 1)
+    for r, s in chunks:
+        acc.add(r, s)
+    return acc.summary()
+
+
+def test_sample_weights_of_1e308_give_the_weighted_mean() -> None:
+    # (1·w + 2·w + 4·w/2) / (w + w + w/2) = 5 / 2.5 = 2, whatever w is
+    w = 1e308
+    s = _binary([(_rows([1.0, 2.0, 4.0]), np.array([w, w, w / 2]))])
+    assert s.mean == pytest.approx(2.0, rel=1e-15)
+    assert s.weight_sum == math.inf  # 2.5e308: the true sum is beyond float64
+
+
+def test_subnormal_sample_weights_give_the_weighted_mean() -> None:
+    # weights 2^-1074 and 2^-1073: (0.3·1 + 0.6·2) / 3 = 0.5 (the plain products round to 0)
+    s = _binary([(_rows([0.3, 0.6]), np.array([5e-324, 1e-323]))])
+    assert s.mean == pytest.approx(0.5, rel=1e-15)
+    assert s.weight_sum == 1.5e-323
+
+
+def test_keras_counts_rows_even_with_huge_weights() -> None:
+    # keras: Σ sᵢ·lossᵢ / N = 1e308·(1 + 3) / 2
+    s = _binary([(_rows([1.0, 3.0]), np.array([1e308, 1e308]))], conv="keras")
+    assert math.isinf(s.mean)  # 2e308: the mean itself is beyond float64
+    s = _binary([(_rows([0.5, 0.25]), np.array([1e308, 1e308]))], conv="keras")
+    assert s.mean == pytest.approx(1e308 * 0.375, rel=1e-15)
+
+
+def test_two_losses_of_1e308_in_one_chunk_have_a_finite_mean() -> None:
+    x = np.array([[-1e308], [-1e308], [50.0]])  # y = 1: losses 1e308, 1e308, ~2e-22
+    opts = core.LossOptions("bce", "logits")
+    r = core.compute(x, core.Targets(y=np.ones((3, 1))), opts)
+    assert r.per_sample[0] == 1e308
+    acc = core.Accumulator(opts, "binary", 1)
+    acc.add(r, None)
+    s = acc.summary()
+    assert s.mean == pytest.approx(1e308 * (2 / 3), rel=1e-15)
+    assert s.nonfinite == 0 and s.sum == math.inf  # the sum itself, 2e308, is beyond float64
+
+
+def test_chunks_of_losses_near_1e308_merge_into_a_finite_mean() -> None:
+    s = _binary([(_rows([1.5e308]), None), (_rows([1.5e308]), None), (_rows([0.0, 0.0]), None)])
+    assert s.mean == pytest.approx(0.75e308, rel=1e-15) and s.n == 4
+
+
+def test_shards_with_means_near_1e308_merge_without_overflow() -> None:
+    opts = core.LossOptions("bce", "logits")
+    acc = core.Accumulator(opts, "binary", 1)
+    for mean, w in ((1.5e308, 1.0), (1.5e308, 1.0), (1e308, 1e10)):
+        s = core.Summary(1, mean, mean, w, 1.0, None, 0, 0, 0, np.zeros(2), np.array([1, 0]))
+        acc.merge(core.Accumulator.from_summary(opts, "binary", 1, s))
+    got = acc.summary()
+    # (1.5e308 + 1.5e308 + 1e318) / (2 + 1e10)
+    want = float((Fraction(1.5e308) * 2 + Fraction(1e308) * Fraction(1e10)) / (2 + Fraction(1e10)))
+    assert got.mean == pytest.approx(want, rel=1e-15) and got.n == 3 and got.sum == math.inf
+
+
+EXTREME = st.sampled_from([1e-320, 1e-300, 2.0**-300, 1.0, 3.0, 2.0**300, 1e300, 1e308])
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 6), EXTREME, EXTREME, st.booleans()), min_size=1, max_size=6
+    ),  # (rows, weight scale, loss scale, weighted)
+    st.sampled_from(["torch", "keras"]),
+    st.integers(0, 2**32 - 1),
+    st.data(),
+)
+def test_extreme_chunks_give_the_exact_weighted_mean_and_merge_exactly(
+    spec: list, conv: str, seed: int, data: st.DataObject
+) -> None:
+    rng = np.random.default_rng(seed)
+    weighted = spec[0][3]
+    chunks = []
+    for n, ws, ls, _ in spec:
+        loss = rng.uniform(0.0, 1.0, n) * ls
+        chunks.append((_rows(loss.tolist()), rng.uniform(0.5, 1.0, n) * ws if weighted else None))
+    # the exact rational weighted mean, rounded once
+    num = den = Fraction(0)
+    for r, s in chunks:
+        for i, li in enumerate(r.per_sample.tolist()):
+            si = Fraction(float(s[i])) if s is not None else Fraction(1)
+            num += si * Fraction(li)
+            den += Fraction(1) if conv == "keras" else si
+    want = float(num / den) if num / den < Fraction(1.7976931348623157e308) else math.inf
+    whole = _binary(chunks, conv)
+    assert whole.mean == pytest.approx(want, rel=1e-13, abs=0.0) or whole.mean == want
+    cut = data.draw(st.integers(0, len(chunks)))
+    opts = core.LossOptions("bce", "logits", conv)
+    merged = _accumulate(opts, "binary", 1, chunks[:cut])
+    merged.merge(_accumulate(opts, "binary", 1, chunks[cut:]))
+    got = merged.summary()
+    assert (got.mean, got.sum, got.weight_sum, got.n) == (whole.mean, whole.sum, whole.weight_sum, whole.n)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("weight_sum", math.nan, "'weight_sum' must be a finite number >= 0, got nan"),
+        ("weight_sum", -1.0, "'weight_sum' must be a finite number >= 0, got -1.0"),
+        ("weight_sum", math.inf, "'weight_sum' must be a finite number >= 0, got inf"),
+        ("sum", math.nan, "'sum' must be a number, got NaN"),
+        ("mean", math.nan, "'mean' must be a number, got NaN"),
+        ("accuracy", 1.5, "'accuracy' must be in [0, 1], got 1.5"),
+    ],
+)
+def test_a_shard_summary_no_reduction_can_produce_is_refused(field: str, value: float, message: str) -> None:
+    s = core.Summary(2, 0.5, 1.0, 2.0, 1.0, None, 0, 0, 0, np.zeros(2), np.array([1, 1]))
+    setattr(s, field, value)
+    with pytest.raises(LossInputError) as e:
+        core.Accumulator.from_summary(core.LossOptions("bce", "logits"), "binary", 1, s)
+    assert str(e.value) == message
+
+
+def test_accumulators_of_different_widths_do_not_merge() -> None:
+    opts = core.LossOptions("bce", "logits")
+    with pytest.raises(ValueError, match="cannot merge"):
+        core.Accumulator(opts, "multilabel", 3).merge(core.Accumulator(opts, "multilabel", 2))
