@@ -385,3 +385,33 @@ def test_a_local_cluster_leaves_no_process_behind(monkeypatch):
             break
         time.sleep(0.2)
     assert not left
+
+
+def test_a_cancelled_run_is_an_input_error_not_a_partial_mean(tmp_path, scheduler):
+    def _slow_task(job, index, pieces):  # sent by value
+        time.sleep(0.5)
+        return partition_task(job, index, pieces)
+
+    header, rows = _rows("binary", 1000, seed=17)
+    _, pattern = _split(tmp_path, "x", header, rows, 6)
+    req = Request(command="bce", input="logits", score_path=pattern, score_cols="1", top=None)
+    out: dict = {}
+
+    def work() -> None:
+        try:
+            dask_engine.run(req, dask_engine.Settings(scheduler=scheduler), task=_slow_task)
+        except Exception as e:  # the error the CLI would print
+            out["error"] = e
+
+    with distributed.Client(scheduler, set_as_default=False) as c:
+        t = threading.Thread(target=work)
+        t.start()
+        deadline = time.monotonic() + 20
+        while not any(c.processing().values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        keys = [k for tasks in c.processing().values() for k in tasks]
+        c.cancel([distributed.Future(k, client=c) for k in keys], force=True)
+        t.join(60)
+    err = out["error"]
+    assert type(err).__name__ == "LossInputError"
+    assert "the Dask run did not finish" in str(err) and "no result" in str(err)

@@ -188,7 +188,7 @@ def count(piece: Piece, header: bool) -> Piece:
         if piece.kind == "parquet":
             from losscli.readers.columnar import parquet_rows
 
-            return replace(piece, rows=parquet_rows(f, piece.url))
+            return replace(piece, rows=parquet_rows(f if _is_url(piece.location) else piece.location, piece.url))
         if piece.hi < 0:  # a whole file, perhaps compressed: count what the reader will see
             stream, _ = decompressed(Peekable(f), piece.url, split_compression(piece.url)[1])
             newlines, nonblank, first = _scan(stream, 0, -1)  # type: ignore[arg-type]
@@ -227,7 +227,8 @@ def open_piece(piece: Piece, opts: ReadOptions) -> Source:
         if piece.kind == "parquet":
             from losscli.readers.columnar import open_parquet_file
 
-            src = open_parquet_file(f, piece.url)
+            # a local file by its path: pyarrow's own reader, ~2x faster than a Python file
+            src = open_parquet_file(f if _is_url(piece.location) else piece.location, piece.url)
             src.closer.append(f)
         else:
             src = _open_csv(f, piece, opts)
