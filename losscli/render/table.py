@@ -7,20 +7,17 @@ rich is imported inside the functions, so only drawing a table loads it. Every c
 from __future__ import annotations
 
 import os
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Literal
 
-import numpy as np
-
-from losscli.evaluate import Meta, Result
-from losscli.render.cells import full, row_label, row_pred
+from losscli.evaluate import Result
+from losscli.render.cells import full
+from losscli.render.grid import Column, body_lines, sample_columns
 from losscli.render.summary import notes, per_class, summary_pairs
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
-
-MAX_SCORE_COLUMNS = 4  # wider inputs show the target's score (or correct/K) in the table
 
 
 def render_table(res: Result, out: IO[str], *, is_tty: bool) -> None:
@@ -31,7 +28,7 @@ def render_table(res: Result, out: IO[str], *, is_tty: bool) -> None:
     """
     console = _console(out, is_tty)
     if len(res.rows):
-        _print_natural_width(console, samples_table(res))
+        _print_samples(console, sample_columns(res))
     note = hidden_rows_note(res)
     if note is not None:
         console.print(note)
@@ -77,36 +74,32 @@ def _text(s: str) -> Text:
     return Text(s)
 
 
-def samples_table(res: Result) -> Table:
-    """One row per kept sample: ``#``, label, score(s) (or their digest), prediction, loss."""
+def samples_table(cols: list[Column], *, header_only: bool = False) -> Table:
+    """The columns as a rich table (``header_only``: the header and its rule, at the widths
+    the rows need)."""
     from rich import box
     from rich.table import Table
 
-    meta = Meta(res.mode, res.k, res.classes, res.score_names, res.soft, res.opts)
-    rows = res.rows
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    table.add_column(_text("#"), justify="right", no_wrap=True)
-    table.add_column(_text("label"), no_wrap=True)
-    wide = res.k > MAX_SCORE_COLUMNS
-    score_heads = [("score of label" if res.mode == "multiclass" else "correct")] if wide else res.score_names
-    for name in score_heads:
-        table.add_column(_text(name), justify="right", no_wrap=True)
-    table.add_column(_text("pred"), no_wrap=True)
-    table.add_column(_text("loss"), justify="right", no_wrap=True)
-    for i in range(len(rows)):
-        cells = [str(int(rows.index[i])), row_label(rows, i, meta)]
-        if wide:
-            if res.mode == "multiclass":
-                t = int(rows.target[i]) if res.soft else int(rows.labels[i, 0])
-                cells.append(f"{rows.scores[i, t]:.6g}" if 0 <= t < res.k else "–")
-            else:
-                cells.append(f"{int(np.sum(rows.pred[i] == rows.target[i]))}/{res.k}")
-        else:
-            cells.extend(f"{v:.6g}" for v in rows.scores[i])
-        cells.append(row_pred(rows, i, meta))
-        cells.append("ignored" if not rows.valid[i] else f"{float(rows.loss[i]):.6g}")
-        table.add_row(*(_text(c) for c in cells))
+    for c in cols:
+        justify: Literal["right", "left"] = "right" if c.right else "left"
+        table.add_column(
+            _text(c.head), justify=justify, no_wrap=True, width=c.width() if header_only else None
+        )
+    if not header_only:
+        for row in zip(*(c.cells for c in cols), strict=True):
+            table.add_row(*(_text(s) for s in row))
     return table
+
+
+def _print_samples(console: Console, cols: list[Column]) -> None:
+    """rich draws the header; the rows are written as the plain lines rich would draw."""
+    if not all(c.plain() for c in cols):
+        _print_natural_width(console, samples_table(cols))
+        return
+    _print_natural_width(console, samples_table(cols, header_only=True))
+    for text in body_lines(cols):
+        console.file.write(text)
 
 
 def hidden_rows_note(res: Result) -> Text | None:

@@ -123,3 +123,49 @@ def test_importing_the_registry_or_the_table_module_stays_light(module: str, abs
     code = f"import sys, {module}; print(sorted(m for m in {absent!r} if m in sys.modules))"
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert p.stdout.strip() == "[]"
+
+
+def _evaluate(path: str, command: str = "ce", **kw: object) -> evaluate.Result:
+    res = evaluate.evaluate(evaluate.Request(command=command, input="logits", score_path=path, top=0, **kw))
+    res.extra["sort"] = "index"
+    return res
+
+
+TABLES = {
+    "binary": ("logit,label\n0.2,1\n-1,0\n3,1\n1.5,0\n-0.3,0\n", "bce", {}),
+    "wide multiclass, names": (
+        "a,b,c,d,e,label\n" + "".join(f"{i * 0.3},{-i},1,2,{i % 3},{'abcde'[i % 5]}\n" for i in range(12)),
+        "ce",
+        {},
+    ),
+    "wide names, ignored rows": (
+        "猫,dog,x,label\n1,2,3,0\n-1e6,2,3.25,1\n0,0,0,2\n5,5,5,-100\n",
+        "ce",
+        {"options": None},
+    ),
+    "multi-label, wide": (
+        "a,b,c,d,e,ya,yb,yc,yd,ye\n" + "".join(f"{i},-1,2,-3,{i - 4},1,0,1,0,{i % 2}\n" for i in range(9)),
+        "bce",
+        {"label_cols": "6-10"},
+    ),
+}
+
+
+@pytest.mark.parametrize("is_tty", [False, True], ids=["pipe", "terminal"])
+@pytest.mark.parametrize("case", list(TABLES))
+def test_plain_rows_are_the_bytes_rich_would_draw(case: str, is_tty: bool, tmp_path, monkeypatch) -> None:
+    from losscli.core import LossOptions
+    from losscli.render import grid, table
+
+    text, command, kw = TABLES[case]
+    path = tmp_path / "s.csv"
+    path.write_text(text, encoding="utf-8")
+    if "options" in kw:
+        kw = {"options": LossOptions(loss="ce", input="logits", ignore_index=-100)}
+    cols = grid.sample_columns(_evaluate(str(path), command, **kw))
+    monkeypatch.setenv("COLUMNS", "50")
+    fast, slow = io.StringIO(), io.StringIO()
+    table._print_samples(table._console(fast, is_tty), cols)
+    table._print_natural_width(table._console(slow, is_tty), table.samples_table(cols))
+    assert fast.getvalue() == slow.getvalue()
+    assert len(fast.getvalue().splitlines()) == 2 + len(cols[0].cells)
