@@ -73,11 +73,11 @@ def pred_cells(res: Result, meta: Meta) -> list[str]:
     return _memo(keys, {k: row_pred(rows, i, meta) for k, i in first.items()})
 
 
-def score_columns(res: Result) -> list[Column]:
-    """Every score column, or their digest when there are more than MAX_SCORE_COLUMNS:
-    the score of the true class (multiclass) or ``correct/K`` (multi-label)."""
+def score_columns(res: Result, digest: bool) -> list[Column]:
+    """Every score column, or (``digest``) the score of the true class (multiclass) or
+    ``correct/K`` (multi-label) in one column."""
     rows = res.rows
-    if res.k <= MAX_SCORE_COLUMNS:
+    if not digest or res.k == 1:
         cols = rows.scores.T.tolist() if len(rows) else [[] for _ in res.score_names]
         return [Column(n, [f"{v:.6g}" for v in c], True) for n, c in zip(res.score_names, cols, strict=True)]
     if res.mode == "multiclass":
@@ -90,8 +90,11 @@ def score_columns(res: Result) -> list[Column]:
     return [Column("correct", [f"{c}/{res.k}" for c in correct], True)]
 
 
-def sample_columns(res: Result) -> list[Column]:
-    """One row per kept sample: ``#``, label, score(s) (or their digest), prediction, loss."""
+def sample_columns(res: Result, digest: bool | None = None) -> list[Column]:
+    """One row per kept sample: ``#``, label, score(s) (or their digest), prediction, loss.
+    ``digest`` None: the digest when there are more than MAX_SCORE_COLUMNS scores."""
+    if digest is None:
+        digest = res.k > MAX_SCORE_COLUMNS
     meta = Meta(res.mode, res.k, res.classes, res.score_names, res.soft, res.opts)
     rows = res.rows
     losses = [
@@ -100,10 +103,58 @@ def sample_columns(res: Result) -> list[Column]:
     return [
         Column("#", [str(i) for i in rows.index.astype(np.int64).tolist()], True),
         Column("label", label_cells(res, meta), False),
-        *score_columns(res),
+        *score_columns(res, digest),
         Column("pred", pred_cells(res, meta), False),
         Column("loss", losses, True),
     ]
+
+
+def table_width(cols: list[Column]) -> int:
+    """Terminal cells a line of these columns takes."""
+    return sum(c.width() for c in cols) + len(GAP) * (len(cols) - 1)
+
+
+def shorten_names(cols: list[Column], width: int, floor: int = 8) -> list[Column] | None:
+    """The columns with the label and prediction names cut to a common length (``…`` at the
+    end, never below ``floor`` cells) so that a line fits ``width``; None when it cannot.
+    Only names are cut: the label/pred columns of multi-class tables hold no numbers."""
+    names = [j for j, c in enumerate(cols) if c.head in ("label", "pred")]
+    limit = max(cols[j].width() for j in names)
+    while limit > floor:
+        limit -= 1
+        out = list(cols)
+        for j in names:
+            out[j] = Column(cols[j].head, [_cut(s, limit) for s in cols[j].cells], cols[j].right)
+        if table_width(out) <= width:
+            return out
+    return None
+
+
+def _cut(s: str, limit: int) -> str:
+    if cell_width(s) <= limit:
+        return s
+    while cell_width(s) > limit - 1:
+        s = s[:-1]
+    return s + "…"
+
+
+def choose_columns(res: Result, width: int) -> list[Column]:
+    """The layout for ``width`` terminal cells, first that fits: every score column; one
+    digest column (score of label / correct); the digest with class names shortened. When
+    none fits, every column at its natural width (the terminal wraps; no number is cut)."""
+    full_cols = sample_columns(res, digest=False) if res.k * 4 <= width else None
+    if full_cols is not None and table_width(full_cols) <= width:
+        return full_cols
+    if res.k == 1:
+        return full_cols or sample_columns(res, digest=False)
+    digest = sample_columns(res, digest=True)
+    if table_width(digest) <= width:
+        return digest
+    if res.mode == "multiclass":
+        short = shorten_names(digest, width)
+        if short is not None:
+            return short
+    return full_cols or digest
 
 
 def body_lines(cols: list[Column], block: int = 4096) -> Iterator[str]:

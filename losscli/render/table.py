@@ -7,11 +7,12 @@ rich is imported inside the functions, so only drawing a table loads it. Every c
 from __future__ import annotations
 
 import os
+import re
 from typing import IO, TYPE_CHECKING, Literal
 
 from losscli.evaluate import Result
 from losscli.render.cells import full
-from losscli.render.grid import Column, body_lines, sample_columns
+from losscli.render.grid import Column, body_lines, cell_width, choose_columns
 from losscli.render.summary import notes, per_class, summary_pairs
 
 if TYPE_CHECKING:
@@ -20,19 +21,26 @@ if TYPE_CHECKING:
     from rich.text import Text
 
 
-def render_table(res: Result, out: IO[str], *, is_tty: bool) -> None:
-    """Per-sample rows (``--top``) and a summary; plain and full-width when not a terminal.
+PIPE_WIDTH = 200  # the width a pipe's layout is chosen for (its lines are never wrapped)
 
-    A table wider than the terminal is printed at its natural width (the terminal wraps the
-    lines) rather than having rich shorten numbers or drop columns.
+
+def render_table(res: Result, out: IO[str], *, is_tty: bool, width: int | None = None) -> None:
+    """Per-sample rows (``--top``) and a summary, laid out for ``width`` terminal cells.
+
+    ``width`` None: the terminal's width when ``is_tty``, else the layout of PIPE_WIDTH
+    with no line wrapped. Score columns are all shown when they fit, else one digest
+    column (see :func:`~losscli.render.grid.choose_columns`); a table wider than the width
+    is printed at its natural width (the terminal wraps the lines) rather than having rich
+    shorten numbers or drop columns. Long summary values wrap at spaces and ``|``.
     """
-    console = _console(out, is_tty)
+    console = _console(out, is_tty, width)
+    wrap = width if width is not None else (console.width if is_tty else None)
     if len(res.rows):
-        _print_samples(console, sample_columns(res))
+        _print_samples(console, choose_columns(res, wrap or PIPE_WIDTH))
     note = hidden_rows_note(res)
     if note is not None:
         console.print(note)
-    for line in summary_lines(res):
+    for line in summary_lines(res, wrap):
         console.print(line, crop=False, soft_wrap=True)
     if res.extra.get("per_class"):
         _print_natural_width(console, per_class_table(res))
@@ -40,17 +48,20 @@ def render_table(res: Result, out: IO[str], *, is_tty: bool) -> None:
         console.print(_text(sentence))
 
 
-def _console(out: IO[str], is_tty: bool) -> Console:
-    """A console on ``out``: the terminal's width and colour, or plain and unbounded in a pipe."""
+def _console(out: IO[str], is_tty: bool, width: int | None = None) -> Console:
+    """A console on ``out``: the terminal's (or the given) width and colour, or plain and
+    unbounded in a pipe."""
     from rich.console import Console
 
+    if width is None and not is_tty:
+        width = 10_000  # a pipe never truncates a number
     return Console(
         file=out,
         force_terminal=is_tty,
         no_color=bool(os.environ.get("NO_COLOR")) or not is_tty,
         highlight=False,
-        width=None if is_tty else 10_000,  # a pipe never truncates a number
-        soft_wrap=not is_tty,
+        width=width,
+        soft_wrap=width == 10_000,
     )
 
 
@@ -115,19 +126,35 @@ def hidden_rows_note(res: Result) -> Text | None:
     )
 
 
-def summary_lines(res: Result) -> list[Text]:
-    """Plain ``key  value`` lines: no padding to the widest row, nothing to truncate."""
+def summary_lines(res: Result, width: int | None = None) -> list[Text]:
+    """Plain ``key  value`` lines: no padding to the widest row, nothing to truncate. With a
+    ``width``, a long value continues on indented lines, broken after a space or ``|``
+    (never inside a word or number)."""
     from rich.text import Text
 
     pairs = [*summary_pairs(res), ("signature", res.signature)]
-    width = max(len(k) for k, _ in pairs) + 2
+    keyw = max(len(k) for k, _ in pairs) + 2
     lines = []
     for k, v in pairs:
-        line = Text()
-        line.append(k.ljust(width), style="bold")
-        line.append(v)
-        lines.append(line)
+        parts = [v] if width is None else wrap_words(v, max(width - keyw, 1))
+        for i, part in enumerate(parts):
+            line = Text()
+            line.append((k if i == 0 else "").ljust(keyw), style="bold" if i == 0 else "")
+            line.append(part)
+            lines.append(line)
     return lines
+
+
+def wrap_words(value: str, width: int) -> list[str]:
+    """``value`` in lines of at most ``width`` cells, broken only after a space or ``|``; a
+    word longer than ``width`` gets a line of its own, whole."""
+    lines, cur = [], ""
+    for token in re.split(r"(?<=[ |])", value):
+        if cur and cell_width((cur + token).rstrip()) > width:
+            lines.append(cur.rstrip())
+            cur = ""
+        cur += token
+    return [*lines, cur.rstrip()] if cur or not lines else lines
 
 
 def per_class_table(res: Result) -> Table:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import subprocess
 import sys
 
@@ -169,3 +170,61 @@ def test_plain_rows_are_the_bytes_rich_would_draw(case: str, is_tty: bool, tmp_p
     table._print_natural_width(table._console(slow, is_tty), table.samples_table(cols))
     assert fast.getvalue() == slow.getvalue()
     assert len(fast.getvalue().splitlines()) == 2 + len(cols[0].cells)
+
+
+DOGS = ["golden_retriever", "labrador_retriever", "german_shepherd", "border_collie"]
+WIDTH_CASES = {  # name: (command, file text)
+    "long_names": (
+        "auto",
+        ",".join(DOGS)
+        + ",label\n"
+        + "".join(
+            f"{(i * 7 % 5) - 2},{i % 3 - 1},{(i * 3 % 4) / 2},{-i / 4},{DOGS[i % 4]}\n" for i in range(6)
+        ),
+    ),
+    "six_classes": (
+        "ce",
+        "c0,c1,c2,c3,c4,c5,label\n"
+        + "".join(f"{i / 7:.5f},{-i / 3:.4f},0.5,{i % 2},{2 - i / 9:.4f},1.25,{i % 6}\n" for i in range(6)),
+    ),
+}
+
+
+@pytest.mark.parametrize("width", [60, 100, 200])
+@pytest.mark.parametrize("case", list(WIDTH_CASES))
+def test_table_at_a_fixed_width(case: str, width: int, tmp_path, update_golden: bool, monkeypatch) -> None:
+    """Golden tables at 60, 100 and 200 columns: every score column when they fit, else the
+    score of the label, names shortened only when that is what makes the table fit, and the
+    long summary values wrapped at spaces and ``|``."""
+    from losscli.render import table
+
+    command, text = WIDTH_CASES[case]
+    path = tmp_path / f"{case}.csv"
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    res = _evaluate(path.name, command)
+    out = io.StringIO()
+    table.render_table(res, out, is_tty=False, width=width)
+    golden = ROOT / "tests" / "golden" / f"{case}_w{width}.table"
+    if update_golden or (not golden.exists() and os.environ.get("CI") != "true"):
+        golden.write_text(out.getvalue(), encoding="utf-8")
+    assert out.getvalue() == golden.read_text(encoding="utf-8")
+    for line in out.getvalue().splitlines():
+        assert table.cell_width(line) <= width, line
+
+
+@pytest.mark.parametrize(
+    ("value", "width", "lines"),
+    [
+        ("a|bb|ccc", 5, ["a|bb|", "ccc"]),
+        ("one two three", 7, ["one two", "three"]),
+        ("one two three", 6, ["one", "two", "three"]),
+        ("averyveryverylongword x", 5, ["averyveryverylongword", "x"]),
+        ("short", 80, ["short"]),
+    ],
+)
+def test_values_wrap_after_spaces_and_bars_only(value: str, width: int, lines: list[str]) -> None:
+    from losscli.render.table import wrap_words
+
+    assert wrap_words(value, width) == lines
+    assert "".join(lines).replace(" ", "") == value.replace(" ", "")
