@@ -73,7 +73,7 @@ class Renderer:
         return RowWriter(self.name, out)
 
 
-TABLE_OPTIONS = frozenset({"is_tty"})
+TABLE_OPTIONS = frozenset({"is_tty", "width", "precision"})
 
 RENDERERS: dict[str, Renderer] = {
     r.name: r
@@ -83,7 +83,9 @@ RENDERERS: dict[str, Renderer] = {
         Renderer("csv", True, False, False, False, True, "rows:write_csv"),
         Renderer("tsv", True, False, False, False, True, "rows:write_tsv"),
         Renderer("jsonl", True, False, False, False, True, "rows:write_jsonl"),
-        Renderer("markdown", False, True, False, False, False, "machine:render_markdown"),
+        Renderer(
+            "markdown", False, True, False, False, False, "machine:render_markdown", frozenset({"precision"})
+        ),
         Renderer("quiet", False, False, False, False, False, "machine:render_quiet", flag="-q"),
     )
 }

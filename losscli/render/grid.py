@@ -16,9 +16,20 @@ import numpy as np
 
 from losscli.evaluate import Meta, Result
 from losscli.render.cells import class_name, row_label, row_pred
+from losscli.render.numbers import Numbers
 
 MAX_SCORE_COLUMNS = 4  # wider inputs show the target's score (or correct/K) in the table
 GAP = "   "  # right padding + the SIMPLE_HEAD box's blank divider + left padding
+
+
+class _Plain(Numbers):
+    """0.1's cells: six significant digits."""
+
+    def value(self, x: float) -> str:
+        return f"{x:.6g}"
+
+
+PLAIN = _Plain()
 
 
 @dataclass
@@ -90,7 +101,7 @@ def score_columns(res: Result, digest: bool) -> list[Column]:
     return [Column("correct", [f"{c}/{res.k}" for c in correct], True)]
 
 
-def sample_columns(res: Result, digest: bool | None = None) -> list[Column]:
+def sample_columns(res: Result, digest: bool | None = None, numbers: Numbers = PLAIN) -> list[Column]:
     """One row per kept sample: ``#``, label, score(s) (or their digest), prediction, loss.
     ``digest`` None: the digest when there are more than MAX_SCORE_COLUMNS scores."""
     if digest is None:
@@ -98,7 +109,8 @@ def sample_columns(res: Result, digest: bool | None = None) -> list[Column]:
     meta = Meta(res.mode, res.k, res.classes, res.score_names, res.soft, res.opts)
     rows = res.rows
     losses = [
-        f"{v:.6g}" if ok else "ignored" for v, ok in zip(rows.loss.tolist(), rows.valid.tolist(), strict=True)
+        numbers.value(v) if ok else "ignored"
+        for v, ok in zip(rows.loss.tolist(), rows.valid.tolist(), strict=True)
     ]
     return [
         Column("#", [str(i) for i in rows.index.astype(np.int64).tolist()], True),
@@ -138,16 +150,16 @@ def _cut(s: str, limit: int) -> str:
     return s + "…"
 
 
-def choose_columns(res: Result, width: int) -> list[Column]:
+def choose_columns(res: Result, width: int, numbers: Numbers = PLAIN) -> list[Column]:
     """The layout for ``width`` terminal cells, first that fits: every score column; one
     digest column (score of label / correct); the digest with class names shortened. When
     none fits, every column at its natural width (the terminal wraps; no number is cut)."""
-    full_cols = sample_columns(res, digest=False) if res.k * 4 <= width else None
+    full_cols = sample_columns(res, False, numbers) if res.k * 4 <= width else None
     if full_cols is not None and table_width(full_cols) <= width:
         return full_cols
     if res.k == 1:
-        return full_cols or sample_columns(res, digest=False)
-    digest = sample_columns(res, digest=True)
+        return full_cols or sample_columns(res, False, numbers)
+    digest = sample_columns(res, True, numbers)
     if table_width(digest) <= width:
         return digest
     if res.mode == "multiclass":

@@ -8,7 +8,8 @@ from typing import Any
 
 from losscli import __version__
 from losscli.evaluate import Result
-from losscli.render.cells import finite_or_none, full
+from losscli.render.cells import finite_or_none
+from losscli.render.numbers import FULL, Numbers
 
 # keys the statistics add to Result.extra, copied to the JSON object in this order
 JSON_EXTRAS = (
@@ -83,40 +84,36 @@ def per_class(res: Result) -> list[dict[str, Any]] | None:
     return rows
 
 
-def summary_pairs(res: Result) -> list[tuple[str, str]]:
-    """``(key, value)`` lines of the table and Markdown summaries, in display order."""
-    s = res.summary
+def summary_pairs(res: Result, numbers: Numbers = FULL) -> list[tuple[str, str]]:
+    """``(key, value)`` lines of the table and Markdown summaries, in display order, with
+    numbers written as ``numbers`` says (full precision by default)."""
+    s, num = res.summary, numbers
+    level = res.extra.get("ci_level")
     mode = res.mode + (f" (auto: {res.reason})" if res.inferred else "")
     pairs = [
         ("loss", res.opts.loss),
         ("mode", mode),
         ("input", res.opts.input),
         ("convention", res.opts.convention),
-        ("n", str(s.n) + (f" ({s.ignored} ignored)" if s.ignored else "")),
-        ("mean", full(s.mean) + _interval(res.extra.get("ci"))),
+        ("n", num.count(s.n) + (f" ({num.count(s.ignored)} ignored)" if s.ignored else "")),
+        ("mean", num.value(s.mean) + num.interval(res.extra.get("ci"), level)),
     ]
     b = res.extra.get("baseline")
     if isinstance(b, dict):
-        pairs.append(("baseline mean", full(b["mean"])))
-        pairs.append(("delta", f"{b['delta']:+.6g}" + _interval(b.get("delta_ci"))))
+        pairs.append(("baseline mean", num.value(b["mean"])))
+        pairs.append(("delta", num.delta(b["delta"]) + num.interval(b.get("delta_ci"), level)))
         if "verdict" in b:
             pairs.append(("verdict", str(b["verdict"])))
-    pairs.append(("sum", full(s.sum)))
+    pairs.append(("sum", num.value(s.sum)))
     if s.accuracy is not None:
         pairs.append(
-            ("accuracy", f"{s.accuracy:.6g}" + (" (per output)" if res.mode == "multilabel" else ""))
+            ("accuracy", num.share(s.accuracy) + (" (per output)" if res.mode == "multilabel" else ""))
         )
     if s.exact_match is not None:
-        pairs.append(("exact match", f"{s.exact_match:.6g}"))
+        pairs.append(("exact match", num.share(s.exact_match)))
     if res.sample_weight_col:
-        pairs.append(("weight sum", full(s.weight_sum)))
+        pairs.append(("weight sum", num.value(s.weight_sum)))
     return pairs
-
-
-def _interval(ci: object) -> str:
-    if isinstance(ci, (list, tuple)) and len(ci) == 2:
-        return f" ({ci[0]:.6g} – {ci[1]:.6g})"
-    return ""
 
 
 _CLAMPS = {

@@ -11,8 +11,8 @@ import re
 from typing import IO, TYPE_CHECKING, Literal
 
 from losscli.evaluate import Result
-from losscli.render.cells import full
 from losscli.render.grid import Column, body_lines, cell_width, choose_columns
+from losscli.render.numbers import DEFAULT_PRECISION, FULL, Numbers
 from losscli.render.summary import notes, per_class, summary_pairs
 
 if TYPE_CHECKING:
@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 PIPE_WIDTH = 200  # the width a pipe's layout is chosen for (its lines are never wrapped)
 
 
-def render_table(res: Result, out: IO[str], *, is_tty: bool, width: int | None = None) -> None:
+def render_table(
+    res: Result, out: IO[str], *, is_tty: bool, width: int | None = None, precision: int | None = None
+) -> None:
     """Per-sample rows (``--top``) and a summary, laid out for ``width`` terminal cells.
 
     ``width`` None: the terminal's width when ``is_tty``, else the layout of PIPE_WIDTH
@@ -32,18 +34,22 @@ def render_table(res: Result, out: IO[str], *, is_tty: bool, width: int | None =
     column (see :func:`~losscli.render.grid.choose_columns`); a table wider than the width
     is printed at its natural width (the terminal wraps the lines) rather than having rich
     shorten numbers or drop columns. Long summary values wrap at spaces and ``|``.
+
+    ``precision``: decimals of every statistic and per-sample loss (default
+    DEFAULT_PRECISION); counts get thousands separators. Machine formats keep full precision.
     """
+    num = Numbers(DEFAULT_PRECISION if precision is None else precision)
     console = _console(out, is_tty, width)
     wrap = width if width is not None else (console.width if is_tty else None)
     if len(res.rows):
-        _print_samples(console, choose_columns(res, wrap or PIPE_WIDTH))
-    note = hidden_rows_note(res)
+        _print_samples(console, choose_columns(res, wrap or PIPE_WIDTH, num))
+    note = hidden_rows_note(res, num)
     if note is not None:
         console.print(note)
-    for line in summary_lines(res, wrap):
+    for line in summary_lines(res, wrap, num):
         console.print(line, crop=False, soft_wrap=True)
     if res.extra.get("per_class"):
-        _print_natural_width(console, per_class_table(res))
+        _print_natural_width(console, per_class_table(res, num))
     for sentence in notes(res):
         console.print(_text(sentence))
 
@@ -113,7 +119,7 @@ def _print_samples(console: Console, cols: list[Column]) -> None:
         console.file.write(text)
 
 
-def hidden_rows_note(res: Result) -> Text | None:
+def hidden_rows_note(res: Result, numbers: Numbers = FULL) -> Text | None:
     """``showing the first 20 of N rows (…)`` when ``--top`` left rows out, else None."""
     if not res.hidden:
         return None
@@ -121,18 +127,18 @@ def hidden_rows_note(res: Result) -> Text | None:
     which = "worst" if res.extra.get("sort") == "loss" else "first"
     more = "" if which == "worst" else ", --sort loss the worst"
     return _text(
-        f"showing the {which} {shown} of {shown + res.hidden} rows "
-        f"({res.hidden} hidden; --top 0 shows all{more})"
+        f"showing the {which} {numbers.count(shown)} of {numbers.count(shown + res.hidden)} rows "
+        f"({numbers.count(res.hidden)} hidden; --top 0 shows all{more})"
     )
 
 
-def summary_lines(res: Result, width: int | None = None) -> list[Text]:
+def summary_lines(res: Result, width: int | None = None, numbers: Numbers = FULL) -> list[Text]:
     """Plain ``key  value`` lines: no padding to the widest row, nothing to truncate. With a
     ``width``, a long value continues on indented lines, broken after a space or ``|``
     (never inside a word or number)."""
     from rich.text import Text
 
-    pairs = [*summary_pairs(res), ("signature", res.signature)]
+    pairs = [*summary_pairs(res, numbers), ("signature", res.signature)]
     keyw = max(len(k) for k, _ in pairs) + 2
     lines = []
     for k, v in pairs:
@@ -157,7 +163,7 @@ def wrap_words(value: str, width: int) -> list[str]:
     return [*lines, cur.rstrip()] if cur or not lines else lines
 
 
-def per_class_table(res: Result) -> Table:
+def per_class_table(res: Result, numbers: Numbers = FULL) -> Table:
     """``--per-class``: count and mean loss by true class (or by output for multi-label)."""
     from rich import box
     from rich.table import Table
@@ -168,6 +174,8 @@ def per_class_table(res: Result) -> Table:
     pc.add_column(_text("mean loss"), justify="right", no_wrap=True)
     for r in per_class(res) or []:
         pc.add_row(
-            _text(r["class"]), _text(str(r["n"])), _text("–" if r["mean"] is None else full(r["mean"]))
+            _text(r["class"]),
+            _text(numbers.count(r["n"])),
+            _text("–" if r["mean"] is None else numbers.value(r["mean"])),
         )
     return pc

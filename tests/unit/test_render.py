@@ -77,9 +77,11 @@ def test_every_renderer_writes_the_losses_of_a_result(name: str, result: evaluat
             assert lines[0] == sep.join(("index", "label", "prediction", "loss"))
             body = [float(ln.split(sep)[-1]) for ln in body]
         assert body == pytest.approx(LOSSES, rel=1e-12)
-    else:  # table, markdown: the mean in full precision
-        assert repr(float(result.summary.mean)) in text
-        assert float(repr(float(result.summary.mean))) == pytest.approx(mean, rel=1e-12)
+    elif name == "markdown":  # the mean in full precision
+        assert f"| mean | {result.summary.mean!r} |" in text
+        assert result.summary.mean == pytest.approx(mean, rel=1e-12)
+    else:  # the table: six decimals by default
+        assert f"mean        {mean:.6f}\n" in text
 
 
 @pytest.mark.parametrize("name", [n for n, r in RENDERERS.items() if r.streams_rows])
@@ -228,3 +230,33 @@ def test_values_wrap_after_spaces_and_bars_only(value: str, width: int, lines: l
 
     assert wrap_words(value, width) == lines
     assert "".join(lines).replace(" ", "") == value.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("precision", "x", "value"),
+    [(6, 0.6431512861849672, "0.643151"), (2, 1.5, "1.50"), (4, 3e-9, "3.00e-09"), (3, 0.0, "0.000"),
+     (None, 0.1, "0.1"), (4, math.inf, "inf")],
+)  # fmt: skip
+def test_statistics_get_the_asked_decimals(precision: int | None, x: float, value: str) -> None:
+    from losscli.render.numbers import Numbers
+
+    assert Numbers(precision).value(x) == value
+
+
+def test_counts_and_intervals_are_written_for_people() -> None:
+    from losscli.render.numbers import FULL, Numbers
+
+    num = Numbers(4)
+    assert num.count(1234567) == "1,234,567" and FULL.count(1234567) == "1234567"
+    assert num.interval([0.63791, 0.64822], 0.95) == "  95% CI [0.6379, 0.6482]"
+    assert num.interval([0.1, 0.2], 0.975) == "  97.5% CI [0.1000, 0.2000]"
+    assert FULL.interval([0.1, 0.2], 0.95) == " (0.1 – 0.2)" and num.interval(None, 0.95) == ""
+
+
+def test_table_losses_align_on_the_decimal_point(result: evaluate.Result) -> None:
+    out = io.StringIO()
+    RENDERERS["table"].write(result, out, is_tty=False, precision=3)
+    rows = out.getvalue().splitlines()[2:7]
+    assert len({r.index(".", len(r) - 6) for r in rows}) == 1
+    assert [float(r.split()[-1]) for r in rows] == pytest.approx(LOSSES, abs=5e-4)
+    assert "mean        0.643" in out.getvalue()
