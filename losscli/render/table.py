@@ -43,9 +43,9 @@ def render_table(
     wrap = width if width is not None else (console.width if is_tty else None)
     if len(res.rows):
         _print_samples(console, choose_columns(res, wrap or PIPE_WIDTH, num))
-    note = hidden_rows_note(res, num)
-    if note is not None:
-        console.print(note)
+    for note in (row_numbers_note(res), hidden_rows_note(res, num)):
+        if note is not None:
+            console.print(note)
     for line in summary_lines(res, wrap, num):
         console.print(line, crop=False, soft_wrap=True)
     if res.extra.get("per_class"):
@@ -117,6 +117,19 @@ def _print_samples(console: Console, cols: list[Column]) -> None:
     _print_natural_width(console, samples_table(cols, header_only=True))
     for text in body_lines(cols):
         console.file.write(text)
+
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+
+
+def row_numbers_note(res: Result) -> Text | None:
+    """How ``#`` relates to the lines error messages cite, under a table that has rows."""
+    if not len(res.rows):
+        return None
+    path = res.path.lower().removesuffix(".gz")
+    if path.endswith(TEXT_SUFFIXES):  # errors cite these files' 1-based lines
+        return _text("# is 0-based; file line = # + 2 with a header, # + 1 without")
+    return _text("# is 0-based, as the index of --format csv and json")
 
 
 def hidden_rows_note(res: Result, numbers: Numbers = FULL) -> Text | None:

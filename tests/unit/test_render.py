@@ -260,3 +260,17 @@ def test_table_losses_align_on_the_decimal_point(result: evaluate.Result) -> Non
     assert len({r.index(".", len(r) - 6) for r in rows}) == 1
     assert [float(r.split()[-1]) for r in rows] == pytest.approx(LOSSES, abs=5e-4)
     assert "mean        0.643" in out.getvalue()
+
+
+def test_the_table_says_how_row_numbers_meet_file_lines(tmp_path) -> None:
+    """Row # 3 of a CSV with a header is the file's line 5, the line an error would cite."""
+    from losscli.render import table
+
+    path = tmp_path / "p.csv"
+    path.write_text("logit,label\n0.1,0\n0.2,1\n0.3,0\n9.9,0\n", encoding="utf-8")
+    res = _evaluate(str(path), "bce")
+    out = io.StringIO()
+    table.render_table(res, out, is_tty=False)
+    assert "# is 0-based; file line = # + 2 with a header, # + 1 without" in out.getvalue()
+    row3 = next(ln for ln in out.getvalue().splitlines() if ln.startswith("3 "))
+    assert "9.9" in row3 and path.read_text().splitlines()[3 + 2 - 1].startswith("9.9")
