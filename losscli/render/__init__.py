@@ -78,7 +78,7 @@ TABLE_OPTIONS = frozenset({"is_tty", "width", "precision"})
 RENDERERS: dict[str, Renderer] = {
     r.name: r
     for r in (
-        Renderer("table", False, True, False, True, False, "table:render_table", TABLE_OPTIONS),
+        Renderer("table", False, True, True, True, False, "table:render_table", TABLE_OPTIONS),
         Renderer("json", False, True, True, False, True, "machine:render_json"),
         Renderer("csv", True, False, False, False, True, "rows:write_csv"),
         Renderer("tsv", True, False, False, False, True, "rows:write_tsv"),

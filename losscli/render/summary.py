@@ -98,6 +98,9 @@ def summary_pairs(res: Result, numbers: Numbers = FULL) -> list[tuple[str, str]]
         ("n", num.count(s.n) + (f" ({num.count(s.ignored)} ignored)" if s.ignored else "")),
         ("mean", num.value(s.mean) + num.interval(res.extra.get("ci"), level)),
     ]
+    q = quantiles(res)
+    if q is not None:
+        pairs.append(("quantiles", "   ".join(f"{k} {num.value(v)}" for k, v in q.items())))
     b = res.extra.get("baseline")
     if isinstance(b, dict):
         pairs.append(("baseline mean", num.value(b["mean"])))
@@ -114,6 +117,29 @@ def summary_pairs(res: Result, numbers: Numbers = FULL) -> list[tuple[str, str]]
     if res.sample_weight_col:
         pairs.append(("weight sum", num.value(s.weight_sum)))
     return pairs
+
+
+QUANTILES = {"median": 0.5, "p90": 0.9, "p99": 0.99, "max": 1.0}
+
+
+def quantiles(res: Result) -> dict[str, float] | None:
+    """The median, p90, p99 and max of the per-sample losses that entered the mean,
+    by ``numpy.quantile(..., method="linear")`` (type 7, the NumPy and R default),
+    unweighted; None unless every per-sample loss is at hand (``per_sample``, or a table
+    that kept every row)."""
+    import numpy as np
+
+    if res.per_sample is not None:
+        values = res.per_sample
+    elif len(res.rows) and not res.hidden:
+        values = res.rows.loss[res.rows.valid.astype(bool)]
+    else:
+        return None
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return None
+    qs = np.quantile(values, list(QUANTILES.values()), method="linear")
+    return {k: float(v) for k, v in zip(QUANTILES, qs.tolist(), strict=True)}
 
 
 _CLAMPS = {

@@ -103,7 +103,7 @@ def test_a_renderer_refuses_an_option_it_does_not_take(name: str, result: evalua
 @pytest.mark.parametrize("name", list(RENDERERS))
 def test_flags_say_what_the_pass_must_keep(name: str) -> None:
     r = RENDERERS[name]
-    assert r.needs_per_sample == (name == "json")
+    assert r.needs_per_sample == (name in ("json", "table"))  # the table's quantiles
     assert r.top_rows == (name == "table")
     assert r.shows_summary == (name in ("table", "json", "markdown"))
     assert (r.sink(io.StringIO()) is not None) == r.streams_rows
@@ -274,3 +274,31 @@ def test_the_table_says_how_row_numbers_meet_file_lines(tmp_path) -> None:
     assert "# is 0-based; file line = # + 2 with a header, # + 1 without" in out.getvalue()
     row3 = next(ln for ln in out.getvalue().splitlines() if ln.startswith("3 "))
     assert "9.9" in row3 and path.read_text().splitlines()[3 + 2 - 1].startswith("9.9")
+
+
+def test_quantiles_are_numpys_linear_method_on_the_per_sample_losses(result: evaluate.Result) -> None:
+    """Type-7 quantiles by hand: h = (n - 1)·q, then interpolate between the order statistics."""
+    from losscli.render.summary import quantiles
+
+    s = sorted(LOSSES)
+
+    def q7(q: float) -> float:
+        h = (len(s) - 1) * q
+        lo = math.floor(h)
+        return s[lo] + (h - lo) * (s[min(lo + 1, len(s) - 1)] - s[lo])
+
+    got = quantiles(result)
+    assert got is not None and list(got) == ["median", "p90", "p99", "max"]
+    assert list(got.values()) == pytest.approx([q7(0.5), q7(0.9), q7(0.99), max(s)], rel=1e-12)
+    out = io.StringIO()
+    RENDERERS["table"].write(result, out, is_tty=False, precision=4)
+    assert f"quantiles   median {q7(0.5):.4f}   p90 {q7(0.9):.4f}" in out.getvalue()
+
+
+def test_no_quantiles_without_every_per_sample_loss(tmp_path) -> None:
+    from losscli.render.summary import quantiles
+
+    path = tmp_path / "p.csv"
+    path.write_text("logit,label\n" + "".join(f"{i / 10},{i % 2}\n" for i in range(30)), encoding="utf-8")
+    res = evaluate.evaluate(evaluate.Request(command="bce", input="logits", score_path=str(path), top=5))
+    assert res.hidden == 25 and quantiles(res) is None
