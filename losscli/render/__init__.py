@@ -73,7 +73,7 @@ class Renderer:
         return RowWriter(self.name, out)
 
 
-TABLE_OPTIONS = frozenset({"is_tty", "width", "precision"})
+TABLE_OPTIONS = frozenset({"is_tty", "width", "precision", "color", "pictures"})
 
 RENDERERS: dict[str, Renderer] = {
     r.name: r

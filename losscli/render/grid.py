@@ -39,6 +39,7 @@ class Column:
     head: str
     cells: list[str]
     right: bool
+    paint: list[str] | None = None  # an SGR code per row ("31" red, "" none) when coloured
 
     def width(self) -> int:
         """The natural width in terminal cells (a cell is never wrapped or cut)."""
@@ -179,6 +180,9 @@ def body_lines(cols: list[Column], block: int = 4096) -> Iterator[str]:
         else:
             fill = [(s, " " * (w - cell_width(s))) for s in c.cells]
             padded.append([p + s if c.right else s + p for s, p in fill])
+    for j, c in enumerate(cols):
+        if c.paint is not None:  # the code wraps the padded cell, so widths stay exact
+            padded[j] = [f"\x1b[{k}m{s}\x1b[0m" if k else s for s, k in zip(padded[j], c.paint, strict=True)]
     lines = [GAP.join(parts) for parts in zip(*padded, strict=True)]
     for a in range(0, len(lines), block):
         yield "\n".join(lines[a : a + block]) + "\n"

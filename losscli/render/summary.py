@@ -4,9 +4,12 @@ Markdown, the per-class figures and the sentences under the summary. Nothing her
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from losscli import __version__
+
+if TYPE_CHECKING:
+    import numpy as np
 from losscli.evaluate import Result
 from losscli.render.cells import finite_or_none
 from losscli.render.numbers import FULL, Numbers
@@ -119,6 +122,21 @@ def summary_pairs(res: Result, numbers: Numbers = FULL) -> list[tuple[str, str]]
     return pairs
 
 
+def all_losses(res: Result) -> np.ndarray | None:
+    """float64 (n,): every per-sample loss that entered the mean (NaN for ignored rows
+    dropped), or None when the result does not hold them all."""
+    import numpy as np
+
+    if res.per_sample is not None:
+        values = res.per_sample
+    elif len(res.rows) and not res.hidden:
+        values = res.rows.loss[res.rows.valid.astype(bool)]
+    else:
+        return None
+    values = values[~np.isnan(values)]
+    return values if len(values) else None
+
+
 QUANTILES = {"median": 0.5, "p90": 0.9, "p99": 0.99, "max": 1.0}
 
 
@@ -129,14 +147,8 @@ def quantiles(res: Result) -> dict[str, float] | None:
     that kept every row)."""
     import numpy as np
 
-    if res.per_sample is not None:
-        values = res.per_sample
-    elif len(res.rows) and not res.hidden:
-        values = res.rows.loss[res.rows.valid.astype(bool)]
-    else:
-        return None
-    values = values[~np.isnan(values)]
-    if not len(values):
+    values = all_losses(res)
+    if values is None:
         return None
     qs = np.quantile(values, list(QUANTILES.values()), method="linear")
     return {k: float(v) for k, v in zip(QUANTILES, qs.tolist(), strict=True)}

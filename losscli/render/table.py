@@ -12,8 +12,10 @@ from typing import IO, TYPE_CHECKING, Literal
 
 from losscli.evaluate import Result
 from losscli.render.grid import Column, body_lines, cell_width, choose_columns
+from losscli.render.marks import paint
 from losscli.render.numbers import DEFAULT_PRECISION, FULL, Numbers
-from losscli.render.summary import notes, per_class, summary_pairs
+from losscli.render.pictures import bar, histogram_lines
+from losscli.render.summary import all_losses, notes, per_class, summary_pairs
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -22,10 +24,19 @@ if TYPE_CHECKING:
 
 
 PIPE_WIDTH = 200  # the width a pipe's layout is chosen for (its lines are never wrapped)
+BAR_CELLS = 20  # the longest per-class bar
+VERDICT_STYLE = {"worse": "bold red", "better": "green"}
 
 
 def render_table(
-    res: Result, out: IO[str], *, is_tty: bool, width: int | None = None, precision: int | None = None
+    res: Result,
+    out: IO[str],
+    *,
+    is_tty: bool,
+    width: int | None = None,
+    precision: int | None = None,
+    color: bool | None = None,
+    pictures: bool | None = None,
 ) -> None:
     """Per-sample rows (``--top``) and a summary, laid out for ``width`` terminal cells.
 
@@ -37,34 +48,54 @@ def render_table(
 
     ``precision``: decimals of every statistic and per-sample loss (default
     DEFAULT_PRECISION); counts get thousands separators. Machine formats keep full precision.
+
+    ``color``: None follows the terminal (``NO_COLOR`` off, ``FORCE_COLOR`` on); False
+    writes no escape code at all. ``pictures`` (None: when ``is_tty``): the loss histogram
+    under the summary and bars in ``--per-class``.
     """
     num = Numbers(DEFAULT_PRECISION if precision is None else precision)
-    console = _console(out, is_tty, width)
+    use_color = _use_color(color, is_tty)
+    console = _console(out, is_tty, width, use_color)
     wrap = width if width is not None else (console.width if is_tty else None)
     if len(res.rows):
-        _print_samples(console, choose_columns(res, wrap or PIPE_WIDTH, num))
+        cols = choose_columns(res, wrap or PIPE_WIDTH, num)
+        _print_samples(console, paint(res, cols) if use_color else cols)
     for note in (row_numbers_note(res), hidden_rows_note(res, num)):
         if note is not None:
             console.print(note)
     for line in summary_lines(res, wrap, num):
         console.print(line, crop=False, soft_wrap=True)
+    draw = is_tty if pictures is None else pictures
+    if draw:
+        for line in histogram_text(res, wrap or PIPE_WIDTH, num):
+            console.print(line, crop=False, soft_wrap=True)
     if res.extra.get("per_class"):
-        _print_natural_width(console, per_class_table(res, num))
+        _print_natural_width(console, per_class_table(res, num, bars=draw))
     for sentence in notes(res):
-        console.print(_text(sentence))
+        console.print(_text(sentence), style="yellow")
 
 
-def _console(out: IO[str], is_tty: bool, width: int | None = None) -> Console:
-    """A console on ``out``: the terminal's (or the given) width and colour, or plain and
-    unbounded in a pipe."""
+def _use_color(color: bool | None, is_tty: bool) -> bool:
+    if color is not None:
+        return color
+    if os.environ.get("NO_COLOR"):
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or is_tty
+
+
+def _console(out: IO[str], is_tty: bool, width: int | None = None, color: bool | None = None) -> Console:
+    """A console on ``out``: the terminal's (or the given) width, or unbounded in a pipe;
+    styles only with ``color`` (no colour system at all without it: no escape codes)."""
     from rich.console import Console
 
+    if color is None:
+        color = _use_color(None, is_tty)
     if width is None and not is_tty:
         width = 10_000  # a pipe never truncates a number
     return Console(
         file=out,
-        force_terminal=is_tty,
-        no_color=bool(os.environ.get("NO_COLOR")) or not is_tty,
+        force_terminal=is_tty or color,
+        color_system=("auto" if is_tty else "standard") if color else None,
         highlight=False,
         width=width,
         soft_wrap=width == 10_000,
@@ -159,7 +190,7 @@ def summary_lines(res: Result, width: int | None = None, numbers: Numbers = FULL
         for i, part in enumerate(parts):
             line = Text()
             line.append((k if i == 0 else "").ljust(keyw), style="bold" if i == 0 else "")
-            line.append(part)
+            line.append(part, style=VERDICT_STYLE.get(part, "") if k == "verdict" else "")
             lines.append(line)
     return lines
 
@@ -176,7 +207,7 @@ def wrap_words(value: str, width: int) -> list[str]:
     return [*lines, cur.rstrip()] if cur or not lines else lines
 
 
-def per_class_table(res: Result, numbers: Numbers = FULL) -> Table:
+def per_class_table(res: Result, numbers: Numbers = FULL, bars: bool = False) -> Table:
     """``--per-class``: count and mean loss by true class (or by output for multi-label)."""
     from rich import box
     from rich.table import Table
@@ -185,10 +216,30 @@ def per_class_table(res: Result, numbers: Numbers = FULL) -> Table:
     pc.add_column(_text("output" if res.mode == "multilabel" else "class"))
     pc.add_column(_text("n"), justify="right")
     pc.add_column(_text("mean loss"), justify="right", no_wrap=True)
-    for r in per_class(res) or []:
-        pc.add_row(
-            _text(r["class"]),
-            _text(numbers.count(r["n"])),
-            _text("–" if r["mean"] is None else numbers.value(r["mean"])),
-        )
+    rows = per_class(res) or []
+    top = max((r["mean"] for r in rows if r["mean"] is not None), default=0.0) or 1.0
+    if bars:
+        pc.add_column(_text(""), no_wrap=True)
+    for r in rows:
+        cells = [r["class"], numbers.count(r["n"]), "–" if r["mean"] is None else numbers.value(r["mean"])]
+        if bars:
+            cells.append(bar((r["mean"] or 0.0) / top, BAR_CELLS))
+        pc.add_row(*(_text(c) for c in cells))
     return pc
+
+
+def histogram_text(res: Result, width: int, numbers: Numbers) -> list[Text]:
+    """The loss histogram under the summary: equal-width bins from 0 to the largest loss,
+    a bar per bin and its count, the mean's bin marked; nothing without every loss."""
+    from rich.text import Text
+
+    values = all_losses(res)
+    if values is None:
+        return []
+    lines = [Text("loss histogram (samples per bin)", style="bold")]
+    for label, drawn, count in histogram_lines(values, res.summary.mean, min(width, 100), numbers):
+        line = Text(f"{label}  │")
+        line.append(drawn, style="cyan")
+        line.append(f"  {count}")
+        lines.append(line)
+    return lines

@@ -302,3 +302,84 @@ def test_no_quantiles_without_every_per_sample_loss(tmp_path) -> None:
     path.write_text("logit,label\n" + "".join(f"{i / 10},{i % 2}\n" for i in range(30)), encoding="utf-8")
     res = evaluate.evaluate(evaluate.Request(command="bce", input="logits", score_path=str(path), top=5))
     assert res.hidden == 25 and quantiles(res) is None
+
+
+def _table(res: evaluate.Result, **kw: object) -> str:
+    from losscli.render import table
+
+    out = io.StringIO()
+    table.render_table(res, out, **kw)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def probs() -> evaluate.Result:
+    res = evaluate.evaluate(
+        evaluate.Request(command="bce", input="probs", score_path=str(ROOT / "samples/binary_probs.csv"))
+    )
+    res.extra.update(sort="index", per_class=True)
+    return res
+
+
+def test_no_escape_code_when_colour_is_off_even_on_a_terminal(probs, monkeypatch) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b" not in _table(probs, is_tty=True, width=100, color=False, pictures=True)
+    monkeypatch.delenv("FORCE_COLOR")
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b" not in _table(probs, is_tty=True, width=100, pictures=True)
+
+
+def test_colour_marks_wrong_predictions_and_clamped_rows_without_moving_a_cell(probs) -> None:
+    import re
+
+    plain = _table(probs, is_tty=False, width=100, color=False)
+    painted = _table(probs, is_tty=False, width=100, color=True)
+    assert re.sub(r"\x1b\[[0-9;]*m", "", painted) == plain
+    rows = {ln.split("   ")[0]: ln for ln in painted.splitlines()[2:9]}
+    # samples/binary_probs.csv: rows 3, 5, 6 are predicted wrong; row 5 (p = 0, y = 1) hit the clamp
+    assert [i for i in rows if "\x1b[31m" in rows[i]] == ["3", "5", "6"]
+    assert [i for i in rows if "\x1b[33m" in rows[i]] == ["5"]
+    assert "\x1b[33m1 probability of exactly 0 or 1" in painted
+
+
+def test_the_histogram_counts_every_loss_once(probs) -> None:
+    text = _table(probs, is_tty=False, width=100, color=False, pictures=True)
+    lines = text.split("loss histogram (samples per bin)\n")[1].splitlines()[:10]
+    counts = [int(ln.split()[-1] if "mean" not in ln else ln.split()[-3]) for ln in lines]
+    assert sum(counts) == probs.summary.n == 7
+    assert counts[0] == 6 and counts[-1] == 1  # six losses below 10, the clamped 100 alone
+    assert sum("◀ mean" in ln for ln in lines) == 1 and "◀ mean" in lines[1]  # mean 14.7
+    assert "loss histogram" not in _table(probs, is_tty=False, width=100)  # a pipe: none unless asked
+
+
+@pytest.mark.parametrize(
+    ("fraction", "cells", "drawn"), [(0.3, 10, "███"), (0.35, 10, "███▌"), (1.0, 4, "████"), (0, 5, "")]
+)
+def test_bars_are_drawn_to_an_eighth_of_a_cell(fraction: float, cells: int, drawn: str) -> None:
+    from losscli.render.pictures import bar
+
+    assert bar(fraction, cells) == drawn
+
+
+@pytest.mark.parametrize("width", [60, 100])
+def test_pictures_at_a_fixed_width(probs, width: int, update_golden: bool) -> None:
+    text = _table(probs, is_tty=False, width=width, color=False, pictures=True)
+    golden = ROOT / "tests" / "golden" / f"pictures_w{width}.table"
+    if update_golden or (not golden.exists() and os.environ.get("CI") != "true"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+    assert max(len(ln) for ln in text.splitlines()) <= width
+
+
+@pytest.mark.parametrize("width", [40, 60, 100])
+def test_histogram_lines_fit_the_width_with_the_mean_on_the_tallest_bar(width: int) -> None:
+    import numpy as np
+
+    from losscli.render.numbers import Numbers
+    from losscli.render.pictures import histogram_lines
+
+    values = np.array([2.0, 2.0, 2.0, 0.1, 3.0])  # mean 1.82: in the bin of the three 2s
+    lines = histogram_lines(values, float(values.mean()), width, Numbers(6))
+    tallest = max(lines, key=lambda ln: len(ln[1]))
+    assert tallest[2].endswith("◀ mean")
+    assert all(len(f"{a}  │{b}  {c}") <= width for a, b, c in lines)
