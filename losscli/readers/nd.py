@@ -63,8 +63,10 @@ def shape_of(
 ) -> Shape:
     """The :class:`Shape` of an array of numbers; an unusable shape is an input error."""
     ndim = len(shape)
-    if positions is not None and len(positions) >= 2 and shape == tuple(positions):
-        return Shape(shape, 1, math.prod(shape[1:]))  # labels, one per position
+    if positions is not None and len(positions) >= 2 and shape[1:] == tuple(positions[1:]):
+        # labels, one per position; only (d1, …) must agree: N is checked row for row, and
+        # may differ from the first file's when the scores are several files
+        return Shape(shape, 1, math.prod(shape[1:]))
     if ndim == 1:
         return Shape(shape, 1)
     if ndim == 2 and (family != "softmax" or class_axis in (None, -1, 1)):

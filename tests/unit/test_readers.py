@@ -541,3 +541,11 @@ def test_n_d_without_a_family_or_with_a_bad_class_axis_is_refused(tmp_path: Path
     npz = _nd_file(tmp_path, "npz", "m", logits=ND_X, labels=ND_Y[:, :2])
     with pytest.raises(LossInputError, match=r"'labels' has shape \(5, 2\)"):
         open_source(npz, family="softmax")
+
+
+def test_labels_match_the_positions_by_their_trailing_shape(tmp_path: Path) -> None:
+    """N may differ (one file of a glob of shards); (d1, …) must agree."""
+    path = _nd_file(tmp_path, "npy", "y", labels=ND_Y[:2])
+    values, _, _ = _nd_read(path, family="softmax", positions=(5, 3))
+    np.testing.assert_array_equal(values, ND_Y[:2].reshape(-1, 1))
+    assert _nd_read(path, family="softmax", positions=(2, 4))[0].shape == (2, 3)  # a table then
