@@ -82,6 +82,7 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         sort=p["sort"],
         baseline_path=p.get("baseline"),
         calibration=p.get("calibration"),
+        class_axis=p.get("class_axis"),
         read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")},
     )
 
