@@ -241,7 +241,15 @@ def numeric(chunk: Chunk, cols: list[int], src: Source) -> np.ndarray:
                     raise LossInputError(f"{what} is not a number", row=i, col=c) from None
             # every value parsed: a column that looked like text in the first rows only
             chunk.values[:, j] = vals.astype(np.float64)
-    return chunk.values[:, cols]
+    return take_columns(chunk.values, cols)
+
+
+def take_columns(values: np.ndarray, cols: list[int]) -> np.ndarray:
+    """``values[:, cols]``, as a view when ``cols`` is a run of consecutive columns: a wide
+    chunk (a vocabulary of logits) is then never gathered column by column."""
+    if cols and cols[-1] - cols[0] == len(cols) - 1 and cols == list(range(cols[0], cols[-1] + 1)):
+        return values[:, cols[0] : cols[-1] + 1]
+    return values[:, cols]
 
 
 def label_values(
