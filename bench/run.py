@@ -221,7 +221,7 @@ def args() -> argparse.Namespace:
     ap.add_argument(
         "--ref", default="HEAD", help="commit of --tree to install (git archive); 'worktree': its files"
     )
-    ap.add_argument("--installs", default="plain,fast", help="losscli installs: plain, fast or both")
+    ap.add_argument("--installs", "--extras", default="plain,fast", help="installs: plain, fast or both")
     ap.add_argument("--no-install", action="store_true", help="use the venvs as they are (no pip)")
     ap.add_argument("--venv-dir", default=os.path.join(gen.OUT_DIR, "venvs"))
     ap.add_argument(
