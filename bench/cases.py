@@ -154,6 +154,12 @@ _FAST_VS = ("polars_lazy", "duckdb")
 
 CASES: tuple[Case, ...] = (
     Case(
+        "startup_1k", "1k-row binary CSV (start-up cost)",
+        gen.Input("startup_1k", "csv_binary", (1_000,), 1001),
+        _csv("bce"), (), "np_loadtxt",
+        note="every figure here is interpreter start-up and imports; no target",
+    ),
+    Case(
         "csv_bin_10m", "10M-row binary CSV", gen.Input("csv_bin_10m", "csv_binary", (10_000_000,), 1002),
         _csv("bce"),
         (
