@@ -58,7 +58,7 @@ def test_no_import_cycles() -> None:
             if n.startswith(m + "."):
                 continue
             if state.get(n) == 1:
-                cycle = stack[stack.index(n) :] + [n]
+                cycle = [*stack[stack.index(n) :], n]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if n not in state:
                 visit(n)
