@@ -60,12 +60,17 @@ def reliability_lines(
     the mark right of the bar's end. ``bins``: the calibration result's bins."""
     labels = [f"{numbers.value(b['lo'])} – {numbers.value(b['hi'])}" for b in bins]
     num = numbers
-    notes = [
-        f"acc {num.value(b['accuracy'])}  conf {num.value(b['confidence'])}  n {num.count(int(b['n']))}"
-        for b in bins
-    ]
     lw = max(map(len, labels), default=0)
-    room = max(width - lw - max(map(len, notes), default=0) - len("  │  "), 10)
+    # the full note where it fits; on a narrow terminal a shorter one, then the bar shrinks
+    for form in ("acc {a}  conf {c}  n {n}", "acc {a} conf {c}", "{a}/{c}"):
+        notes = [
+            form.format(a=num.value(b["accuracy"]), c=num.value(b["confidence"]), n=num.count(int(b["n"])))
+            for b in bins
+        ]
+        room = width - lw - max(map(len, notes), default=0) - len("    ")
+        if room >= 12:
+            break
+    room = max(room, 4)
     out = []
     for label, note, b in zip(labels, notes, bins, strict=True):
         cells = list(bar(float(b["accuracy"]), room).ljust(room))
