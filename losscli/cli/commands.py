@@ -66,10 +66,15 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         weight_col=p.get("sample_weight_col"),
         classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") else None,
         options=_loss_options(command, kind, p),
-        keep_per_sample=fmt == "json" or p.get("ci") is not None or len(paths) > 1,
+        # json prints them, the bootstrap resamples them, markdown and --plot draw them
+        keep_per_sample=fmt in ("json", "markdown")
+        or p.get("ci") is not None
+        or len(paths) > 1
+        or bool(p.get("plot")),
         top=p["top"] if fmt == "table" else None,
         sort=p["sort"],
         baseline_path=p.get("baseline"),
+        calibration=p.get("calibration"),
         read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")},
     )
 
@@ -80,6 +85,10 @@ def _run(command: str, p: dict[str, Any]) -> None:
     req = build_request(command, p, fmt)
     models = _score_source(command, p)[1]
     _check_run_options(p, fmt, len(models))
+    if p.get("plot"):
+        from losscli.plot import check_plot_path
+
+        check_plot_path(p["plot"])
 
     from losscli import compare, pipeline, render
 
@@ -97,6 +106,8 @@ def _run(command: str, p: dict[str, Any]) -> None:
             res.extra["per_class"] = True
         so = compare.StatsOptions(p.get("ci"), p["resamples"], p["seed"], p.get("baseline"))
         compare.apply(res, so)
+        if p.get("plot"):
+            _plot(res, p["plot"])
         if len(models) > 1:
             others = [pipeline.run(replace(req, score_path=m, top=None)) for m in models[1:]]
             res.extra["models"] = compare.models(res, others, so)
@@ -133,6 +144,7 @@ def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
     summary_formats = ("table", "json", "markdown")
     for flag, given in (
         ("--ci", p.get("ci") is not None),
+        ("--calibration", p.get("calibration") is not None),
         ("--per-class", bool(p.get("per_class"))),
         ("--baseline without --fail-if-worse", bool(p.get("baseline")) and not p.get("fail_if_worse")),
     ):
@@ -146,6 +158,24 @@ def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
     reader = os.environ.get("LOSSCLI_READER", "auto")
     if reader not in ("auto", "numpy", "arrow"):
         raise click.UsageError(f"LOSSCLI_READER must be auto, numpy or arrow, got {reader!r}")
+
+
+def _plot(res: Any, path: str) -> None:
+    """``--plot``: the loss histogram, the reliability diagram and per-class bars to a file."""
+    import numpy as np
+
+    from losscli import charts, plot, render
+
+    finite = res.per_sample[np.isfinite(res.per_sample)]
+    hist = charts.loss_histogram(finite)
+    plot.write_plot(
+        path,
+        histogram=hist,
+        shares=charts.loss_shares(finite, hist[0]),
+        note=charts.tail_note(finite),
+        reliability=res.calibration,
+        per_class=render.per_class(res) if res.extra.get("per_class") else None,
+    )
 
 
 def _write_summary(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> None:

@@ -147,6 +147,22 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--seed", type=click.IntRange(min=0), default=12345, show_default=True, help="Bootstrap seed."
         ),
         click.option(
+            "--calibration",
+            type=click.IntRange(1, 10_000),
+            is_flag=False,
+            flag_value=15,
+            default=None,
+            metavar="[BINS]",
+            help="Brier score, ECE and MCE with reliability bins (BINS default 15).",
+        ),
+        click.option(
+            "--plot",
+            metavar="FILE",
+            type=click.Path(dir_okay=False),
+            help="Draw the loss histogram (+ reliability with --calibration, bars with --per-class) "
+            "to .png/.svg/.pdf (needs losscli[plot]).",
+        ),
+        click.option(
             "--baseline",
             metavar="PATH",
             help="Scores of another model for the same rows: reports its mean and the paired delta.",

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import math
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from losscli.model import Result
 from losscli.render.cells import full
@@ -50,3 +53,22 @@ def render_markdown(res: Result, out: IO[str]) -> None:
     out.write(f"| signature | `{sig}` |\n")
     for line in notes(res):
         out.write(f"\n> {line}\n")
+    if res.per_sample is not None:
+        out.write(_histogram_block(res.per_sample))
+
+
+def _histogram_block(per_sample: np.ndarray) -> str:
+    """The per-sample loss histogram as a Mermaid chart (rendered on CI job pages)."""
+    import numpy as np
+
+    from losscli import charts
+
+    finite = per_sample[np.isfinite(per_sample)]
+    edges, counts = charts.loss_histogram(finite)
+    block = charts.mermaid_xychart(
+        edges,
+        counts,
+        "Per-sample loss (bars: rows; line: share of the summed loss)",
+        charts.loss_shares(finite, edges),
+    )
+    return f"\n{block}" if block else ""

@@ -60,6 +60,9 @@ def summary_dict(res: Result, with_per_sample: bool = True) -> dict[str, Any]:
     pc = per_class(res)
     if pc is not None and res.extra.get("per_class"):
         out["per_class"] = pc
+    if res.calibration_state is not None:
+        # "partial" carries the exact bin sums, so that merge can combine shards
+        out["calibration"] = {**res.calibration_state.result(), "partial": res.calibration_state.to_dict()}
     for key in JSON_EXTRAS:
         if key in res.extra:
             v = res.extra[key]
@@ -107,6 +110,12 @@ def summary_pairs(res: Result) -> list[tuple[str, str]]:
         if "verdict" in b:
             pairs.append(("verdict", str(b["verdict"])))
     pairs += _model_pairs(res.extra.get("models"))
+    cal = res.calibration
+    if cal is not None:
+        bins = res.calibration_state.bins
+        pairs.append(("brier", f"{cal['brier']:.6g}"))
+        pairs.append(("ece", f"{cal['ece']:.6g} ({bins} bins)"))
+        pairs.append(("mce", f"{cal['mce']:.6g}"))
     pairs.append(("sum", full(s.sum)))
     if s.accuracy is not None:
         pairs.append(
