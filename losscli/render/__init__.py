@@ -84,7 +84,7 @@ RENDERERS: dict[str, Renderer] = {
         Renderer("tsv", True, False, False, False, True, "rows:write_tsv"),
         Renderer("jsonl", True, False, False, False, True, "rows:write_jsonl"),
         Renderer(
-            "markdown", False, True, False, False, False, "machine:render_markdown", frozenset({"precision"})
+            "markdown", False, True, True, False, False, "machine:render_markdown", frozenset({"precision"})
         ),
         Renderer("quiet", False, False, False, False, False, "machine:render_quiet", flag="-q"),
     )

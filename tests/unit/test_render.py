@@ -103,7 +103,7 @@ def test_a_renderer_refuses_an_option_it_does_not_take(name: str, result: pipeli
 @pytest.mark.parametrize("name", list(RENDERERS))
 def test_flags_say_what_the_pass_must_keep(name: str) -> None:
     r = RENDERERS[name]
-    assert r.needs_per_sample == (name in ("json", "table"))  # the table's quantiles
+    assert r.needs_per_sample == (name in ("json", "table", "markdown"))  # quantiles, the histogram
     assert r.top_rows == (name == "table")
     assert r.shows_summary == (name in ("table", "json", "markdown"))
     assert (r.sink(io.StringIO()) is not None) == r.streams_rows
