@@ -24,6 +24,7 @@ from losscli.errors import LossInputError
 from losscli.options import Request
 
 ROW_FORMATS = ("csv", "tsv", "jsonl")
+TABLE_PER_SAMPLE_ROWS = 1_000_000  # 8 MiB a kept array: the table's quantiles and histogram
 
 
 def _score_source(command: str, p: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -78,6 +79,10 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         or p.get("ci") is not None
         or len(paths) > 1
         or bool(p.get("plot")),
+        # the table alone wants them for its summary: not past TABLE_PER_SAMPLE_ROWS
+        per_sample_cap=TABLE_PER_SAMPLE_ROWS
+        if fmt == "table" and not p.get("ci") and len(paths) == 1 and not p.get("plot")
+        else None,
         top=p["top"] if fmt == "table" else None,
         sort=p["sort"],
         baseline_path=p.get("baseline"),
