@@ -45,7 +45,7 @@ def summary_dict(res: Result, with_per_sample: bool = True) -> dict[str, Any]:
         out["exact_match"] = s.exact_match
     if with_per_sample and res.per_sample is not None:
         out["per_sample"] = [finite_or_none(v) for v in res.per_sample.tolist()]
-    out["weight_sum"] = s.weight_sum
+    out["weight_sum"] = finite_or_none(s.weight_sum)
     out["clamped"] = s.clamped
     out["nonfinite"] = s.nonfinite
     if s.ignored:
