@@ -52,7 +52,7 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         score_cols=p.get("score_cols"),
         label_cols=",".join(p["label_col"]) if p.get("label_col") else None,
         weight_col=p.get("sample_weight_col"),
-        classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") else None,
+        classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") is not None else None,
         options=core.LossOptions(
             loss=command,
             input=kind,
@@ -145,8 +145,7 @@ def _write_summary(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> 
     elif fmt == "markdown":
         render.render_markdown(res, dest.stream)
     elif fmt == "table":
-        is_tty = not p.get("output") and sys.stdout.isatty()
-        render.render_table(res, dest.stream, is_tty=is_tty)
+        render.render_table(res, dest.stream, is_tty=dest.is_tty())
 
 
 def _warn(res: Any, fmt: str) -> None:
@@ -280,6 +279,8 @@ def merge_command(parts: tuple[str, ...], **p: Any) -> None:
     """
     from losscli import merge, render
 
+    if not all(parts):
+        raise LossInputError("merge: a part's path is empty (an unset shell variable?)")
     if len(set(parts)) != len(parts):
         twice = next(path for path in parts if parts.count(path) > 1)
         raise LossInputError(f"{twice} is named twice; each shard counts once")
