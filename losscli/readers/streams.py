@@ -74,7 +74,7 @@ class Peekable:
         return True
 
     def close(self) -> None:
-        if self.raw is not sys.stdin.buffer:
+        if sys.stdin is None or self.raw is not sys.stdin.buffer:
             self.raw.close()
 
 
