@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from losscli import stats
+from losscli import core, stats
 from losscli.errors import LossInputError
 from losscli.model import Result
 from losscli.signature import Signature
@@ -42,7 +42,8 @@ def mean_parts(res: Result, per_sample: np.ndarray) -> tuple[np.ndarray, np.ndar
     s = res.sample_weights[valid] if res.sample_weights is not None else None
     if s is not None:
         a = s * a
-        d = d if res.opts.convention == "keras" else s * d
+        count = core.convention(res.opts.convention).sample_weight_denominator == "count"
+        d = d if count else s * d
     if np.all(d == 1.0):
         return a, None
     return a, d
@@ -63,6 +64,15 @@ def apply(res: Result, so: StatsOptions) -> None:
     if so.level is not None:
         iv = stats.bootstrap_ratio(a_new, b, level=level, resamples=so.resamples, seed=so.seed)
         res.extra["ci"] = [iv.low, iv.high]
+    _note_bootstrap(res, so, level)
+    if so.baseline is not None:
+        res.extra["baseline"] = _compare(res, so, level, a_new, b)
+
+
+def _note_bootstrap(res: Result, so: StatsOptions, level: float) -> None:
+    """Name the bootstrap's level, resamples and seed in the extras and the signature (once)."""
+    if "ci_level" in res.extra:
+        return
     res.extra["ci_level"] = level
     res.extra["bootstrap"] = so.resamples
     res.extra["seed"] = so.seed
@@ -71,8 +81,6 @@ def apply(res: Result, so: StatsOptions) -> None:
             ("ci", repr(level)), ("bootstrap", str(so.resamples)), ("seed", str(so.seed))
         )
     )
-    if so.baseline is not None:
-        res.extra["baseline"] = _compare(res, so, level, a_new, b)
 
 
 def _compare(
@@ -105,3 +113,38 @@ def verdict(low: float, high: float) -> str:
     if high < 0:
         return "better"
     return "no significant difference"
+
+
+def models(first: Result, others: list[Result], so: StatsOptions) -> list[dict[str, object]]:
+    """``"models"``: every model's mean and accuracy, and for each later model the delta
+    against the first with a paired-bootstrap interval and verdict (the same rows, the same
+    resamples). Every result must hold its per-sample values."""
+    assert first.per_sample is not None
+    level = so.level if so.level is not None else stats.DEFAULT_LEVEL
+    a_first, b = mean_parts(first, first.per_sample)
+    _note_bootstrap(first, so, level)
+    rows: list[dict[str, object]] = [_model_row(first, None)]
+    for res in others:
+        assert res.per_sample is not None
+        if res.summary.nonfinite or first.summary.nonfinite:
+            raise LossInputError(
+                f"{res.path if res.summary.nonfinite else first.path}: "
+                f"{losses_are_infinite(res.summary.nonfinite or first.summary.nonfinite)}, "
+                "so the delta between the models has no interval"
+            )
+        if res.summary.n != first.summary.n:  # ignore_index is per label row, so never
+            raise LossInputError(f"{res.path} and {first.path} do not cover the same rows")
+        a, _ = mean_parts(res, res.per_sample)
+        iv = stats.bootstrap_ratio(a - a_first, b, level=level, resamples=so.resamples, seed=so.seed)
+        rows.append(_model_row(res, (res.summary.mean - first.summary.mean, iv)))
+    return rows
+
+
+def _model_row(res: Result, vs_first: tuple[float, stats.Interval] | None) -> dict[str, object]:
+    row: dict[str, object] = {"path": res.path, "mean": res.summary.mean, "accuracy": res.summary.accuracy}
+    if vs_first is None:
+        row.update(delta=None, delta_ci=None, verdict=None)
+    else:
+        delta, iv = vs_first
+        row.update(delta=delta, delta_ci=[iv.low, iv.high], verdict=verdict(iv.low, iv.high))
+    return row

@@ -36,6 +36,15 @@ class _QuietRaw(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
+    def fileno(self) -> int:
+        return self.fd
+
+    def isatty(self) -> bool:
+        try:
+            return os.isatty(self.fd)
+        except OSError:
+            return False
+
     def write(self, b: bytes) -> int:  # type: ignore[override]
         try:
             return os.write(self.fd, b)

@@ -17,6 +17,7 @@ from losscli import core
 from losscli.errors import LossInputError
 from losscli.model import Result, RowBlock
 from losscli.readers import read_json
+from losscli.signature import Signature
 
 REQUIRED = ("loss", "mode", "input", "convention", "n", "outputs", "mean", "sum", "signature")
 
@@ -48,81 +49,39 @@ def load_part(path: str) -> dict[str, Any]:
     return doc
 
 
-def _differing_field(a: str, b: str) -> str:
-    def fields(sig: str) -> dict[str, str]:
-        out = {}
-        for part in sig.split("|"):
-            key, _, val = part.partition(":")
-            out[key if val else "loss"] = val or key
-        return out
-
-    da, db = fields(a), fields(b)
-    for key in list(da) + [k for k in db if k not in da]:
-        if da.get(key) != db.get(key):
-            return f"{key} ({da.get(key, 'unset')} vs {db.get(key, 'unset')})"
-    return "signature"
-
-
 def combine(parts: list[dict[str, Any]], paths: list[str]) -> Result:
-    """The result of the union of the shards, as if computed in one run."""
+    """The result of the union of the shards, as if computed in one run: each shard becomes
+    an accumulator (:meth:`~losscli.core.Accumulator.from_summary`) and they merge as the
+    engines' partials do."""
     first = parts[0]
     for doc, path in zip(parts[1:], paths[1:], strict=True):
         if doc["signature"] != first["signature"]:
+            diff = Signature.parse(first["signature"]).first_difference(Signature.parse(doc["signature"]))
             raise LossInputError(
                 f"{path} and {paths[0]} were computed differently: they differ in "
-                f"{_differing_field(first['signature'], doc['signature'])}; merge only shards run "
-                "with the same options"
+                f"{diff}; merge only shards run with the same options"
             )
         for key in ("outputs", "classes"):
             if doc.get(key) != first.get(key):
                 raise LossInputError(
                     f"{path} and {paths[0]} differ in {key!r}: {doc.get(key)} vs {first.get(key)}"
                 )
-
-    n = sum(int(d["n"]) for d in parts)
-    wsum = [float(d.get("weight_sum", d["n"])) for d in parts]
-    means = [math.inf if d["mean"] is None else float(d["mean"]) for d in parts]
-    nums = [m * w if w else 0.0 for m, w in zip(means, wsum, strict=True)]
-    weight_sum = math.fsum(wsum)
-    mean = math.fsum(nums) / weight_sum if weight_sum else math.nan
-    total = math.fsum(math.inf if d["sum"] is None else float(d["sum"]) for d in parts)
-
-    def by_n(key: str) -> float | None:
-        if any(d.get(key) is None for d in parts):
-            return None
-        return math.fsum(float(d[key]) * int(d["n"]) for d in parts) / n if n else None
-
-    k = int(first["outputs"])
-    mode = str(first["mode"])
+    k, mode = int(first["outputs"]), str(first["mode"])
+    opts = _options(first)
     class_sum, class_count = _per_class(parts, paths)
-    opts = core.LossOptions(
-        loss=str(first["loss"]),
-        input=str(first["input"]),
-        convention=str(first["convention"]),
-        # "alpha": null in a part means the α term was off; -1 says so to LossOptions
-        alpha=-1.0 if "alpha" in first and first["alpha"] is None else first.get("alpha"),
-        gamma=float(first.get("gamma", 2.0)),
-        threshold=float(first.get("threshold", 0.5)),
-    )
-    summary = core.Summary(
-        n=n,
-        mean=mean,
-        sum=total,
-        weight_sum=weight_sum,
-        accuracy=by_n("accuracy"),
-        exact_match=by_n("exact_match") if mode == "multilabel" else None,
-        clamped=sum(int(d.get("clamped", 0)) for d in parts),
-        nonfinite=sum(int(d.get("nonfinite", 0)) for d in parts),
-        ignored=sum(int(d.get("ignored", 0)) for d in parts),
-        class_sum=class_sum,
-        class_count=class_count,
-    )
+    acc = core.Accumulator(opts, mode, k)
+    for doc in parts:
+        acc.merge(core.Accumulator.from_summary(opts, mode, k, _summary(doc, class_sum, class_count)))
+    try:
+        summary = acc.summary()
+    except LossInputError as e:
+        raise LossInputError(f"{' + '.join(paths)}: {e.message}") from None
+    summary.class_sum, summary.class_count = class_sum, class_count
     per_sample = None
     if all(isinstance(d.get("per_sample"), list) for d in parts):
         per_sample = np.array(
             [np.nan if v is None else v for d in parts for v in d["per_sample"]], dtype=np.float64
         )
-    empty = RowBlock(*(np.zeros(0) for _ in RowBlock.__dataclass_fields__))
     res = Result(
         path=" + ".join(paths),
         opts=opts,
@@ -135,7 +94,7 @@ def combine(parts: list[dict[str, Any]], paths: list[str]) -> Result:
         soft=False,
         summary=summary,
         per_sample=per_sample,
-        rows=empty,
+        rows=RowBlock.empty(),
         hidden=0,
         warnings=[],
         signature=str(first["signature"]),
@@ -145,6 +104,37 @@ def combine(parts: list[dict[str, Any]], paths: list[str]) -> Result:
     if all("per_class" in d for d in parts):
         res.extra["per_class"] = True
     return res
+
+
+def _options(doc: dict[str, Any]) -> core.LossOptions:
+    return core.LossOptions(
+        loss=str(doc["loss"]),
+        input=str(doc["input"]),
+        convention=str(doc["convention"]),
+        # "alpha": null in a part means the α term was off; -1 says so to LossOptions
+        alpha=-1.0 if "alpha" in doc and doc["alpha"] is None else doc.get("alpha"),
+        gamma=float(doc.get("gamma", 2.0)),
+        threshold=float(doc.get("threshold", 0.5)),
+    )
+
+
+def _summary(doc: dict[str, Any], class_sum: np.ndarray, class_count: np.ndarray) -> core.Summary:
+    """One shard's JSON as a :class:`~losscli.core.Summary` (its per-class table is merged
+    across shards by :func:`_per_class`, so each shard carries none here)."""
+    n = int(doc["n"])
+    return core.Summary(
+        n=n,
+        mean=math.inf if doc["mean"] is None else float(doc["mean"]),
+        sum=math.inf if doc["sum"] is None else float(doc["sum"]),
+        weight_sum=float(doc.get("weight_sum", n)),
+        accuracy=None if doc.get("accuracy") is None else float(doc["accuracy"]),
+        exact_match=None if doc.get("exact_match") is None else float(doc["exact_match"]),
+        clamped=int(doc.get("clamped", 0)),
+        nonfinite=int(doc.get("nonfinite", 0)),
+        ignored=int(doc.get("ignored", 0)),
+        class_sum=np.zeros(0),
+        class_count=np.zeros(0, dtype=np.int64),
+    )
 
 
 def _per_class(parts: list[dict[str, Any]], paths: list[str]) -> tuple[np.ndarray, np.ndarray]:

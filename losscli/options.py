@@ -75,6 +75,10 @@ def validate(req: Request) -> None:
     if delim is not None and delim not in ("\\t", "tab", "TAB") and (len(delim) != 1 or delim in '"\r\n'):
         # the same words as the CSV reader's, now before any file is opened, for every format
         raise LossInputError(f"--delimiter must be one character (or 'tab'), got {delim!r}")
+    if req.options is not None and req.command != "auto":  # auto's loss is known after the plan
+        from losscli.core import validate_options  # NumPy loads here, at run time only
+
+        validate_options(req.options)
     if req.classes is not None and len(set(req.classes)) != len(req.classes):
         twice = next(c for c in req.classes if req.classes.count(c) > 1)
         raise LossInputError(f"--classes names {twice!r} twice; class names must be distinct")

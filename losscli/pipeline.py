@@ -7,6 +7,7 @@ No printing; renderers get the :class:`Result` and, while the serial engine runs
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -79,7 +80,7 @@ def finish(part: Partial, plan: Plan, path: str) -> Result:
         raise LossInputError(f"{path}: {e.message}") from None
     rows, hidden = part.top.result(summary.n + summary.ignored)
     req = plan.req
-    return Result(
+    res = Result(
         path=path,
         opts=plan.opts,
         mode=plan.mode,
@@ -101,6 +102,10 @@ def finish(part: Partial, plan: Plan, path: str) -> Result:
         sample_weights=_join(part.weights),
         denom=_join(part.denom),
     )
+    if plan.mode == "multiclass" and not plan.soft:
+        # exp of the mean token loss: what language-model evaluations report
+        res.extra["perplexity"] = math.exp(summary.mean) if summary.mean < 709.0 else math.inf
+    return res
 
 
 def _join(parts: list[np.ndarray]) -> np.ndarray | None:

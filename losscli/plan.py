@@ -172,16 +172,13 @@ def _resolve(req: Request, inputs: Inputs, mode: str) -> core.LossOptions:
 
 
 def _refuse(opts: core.LossOptions, mode: str, kind: str, soft: bool) -> None:
-    """Label encodings a convention or option cannot take."""
-    if soft and opts.convention == "sklearn":
-        raise LossInputError(
-            "sklearn.metrics.log_loss takes class labels, not soft targets; use --convention torch"
-        )
+    """Label encodings a convention or option cannot take (in the order users meet them)."""
+    refusal = core.convention(opts.convention).refuses_soft_targets.get(opts.family)
+    if soft and refusal:
+        raise LossInputError(refusal)
     if soft and opts.ignore_index is not None:
         raise LossInputError(
             "--ignore-index needs class-index labels, not soft targets (PyTorch refuses it too)"
         )
-    if mode != "multiclass" and opts.convention == "sklearn" and kind == "soft":
-        raise LossInputError(
-            "sklearn.metrics.log_loss takes 0/1 labels, not soft targets; use --convention torch"
-        )
+    if mode != "multiclass" and kind == "soft" and refusal:
+        raise LossInputError(refusal)

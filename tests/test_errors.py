@@ -854,3 +854,125 @@ def test_valid_python_m_stdin() -> None:
     p = _python_m("bce", "--logits", "-", "-q", input=_csv())
     assert p.returncode == 0, p.stderr
     assert math.isclose(float(p.stdout), ROWS_MEAN, rel_tol=1e-12)
+
+
+def test_option_errors_come_before_file_errors(tmp_path) -> None:
+    """Data-free checks run before any file is opened: the bad value is what is reported."""
+    missing = str(tmp_path / "missing.csv")
+    assert_input_error(run("focal", "--logits", missing, "--gamma", "-1"), "--gamma must be >= 0")
+    assert_input_error(run("bce", "--logits", missing, "--label-smoothing", "2"), "--label-smoothing")
+
+
+def test_delimiter_is_checked_for_every_format(write) -> None:
+    path = write("x.json", '{"logits": [0.5], "labels": [1]}')
+    assert_input_error(
+        run("bce", "--logits", path, "--delimiter", "xyz"), "--delimiter must be one character"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# 0.2 input formats: Parquet and Arrow, globs, compression (same contract as BAD)
+
+BAD_02: dict[str, Callable[[Writer, Path], Bad]] = {}
+
+
+def case_02(name: str) -> Callable[[Callable[[Writer, Path], Bad]], Callable[[Writer, Path], Bad]]:
+    def deco(f: Callable[[Writer, Path], Bad]) -> Callable[[Writer, Path], Bad]:
+        assert name not in BAD and name not in BAD_02
+        BAD_02[name] = f
+        return f
+
+    return deco
+
+
+def _parquet(tmp: Path, name: str, **columns: object) -> str:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet
+
+    path = str(tmp / name)
+    pyarrow.parquet.write_table(pa.table(columns), path)
+    return path
+
+
+@case_02("parquet_from_stdin")
+def _(w: Writer, tmp: Path) -> Bad:
+    data = Path(_parquet(tmp, "p.parquet", s=[0.5, -1.0], label=[1, 0])).read_bytes()
+    return Bad(["bce", "--logits", "-"], ["<stdin>", "Parquet", "instead of -"], input=data)
+
+
+@case_02("parquet_ragged_list_column")
+def _(w: Writer, tmp: Path) -> Bad:
+    p = _parquet(tmp, "p.parquet", logits=[[0.5, 1.0], [1.0]], label=[1, 0])
+    return Bad(["ce", "--logits", p], [f"{p}: row 2, field 'logits'", "expected 2"])
+
+
+@case_02("parquet_null_score")
+def _(w: Writer, tmp: Path) -> Bad:
+    p = _parquet(tmp, "p.parquet", s=[0.5, None, 1.0], label=[1, 0, 1])
+    return Bad(["bce", "--logits", p], [f"{p}: row 2, field 's'", "null"])
+
+
+@case_02("parquet_truncated")
+def _(w: Writer, tmp: Path) -> Bad:
+    data = Path(_parquet(tmp, "full.parquet", s=[0.5, -1.0], label=[1, 0])).read_bytes()
+    p = w("cut.parquet", data[: len(data) // 2])
+    return Bad(["bce", "--logits", p], [p, "not a valid Parquet file"])
+
+
+@case_02("glob_without_match")
+def _(w: Writer, tmp: Path) -> Bad:
+    pattern = str(tmp / "preds-*.csv")
+    return Bad(["bce", "--logits", pattern], [pattern, "no file matches"])
+
+
+@case_02("glob_shards_disagree_on_columns")
+def _(w: Writer, tmp: Path) -> Bad:
+    w("part-1.csv", "s,label\n0.5,1\n")
+    q = w("part-2.csv", "logit,label\n0.5,1\n")
+    return Bad(["bce", "--logits", str(tmp / "part-*.csv")], [q, "differ"])
+
+
+@case_02("glob_bad_cell_in_second_file")
+def _(w: Writer, tmp: Path) -> Bad:
+    w("part-1.csv", "s,label\n0.5,1\n0.1,0\n")
+    q = w("part-2.csv", "s,label\n0.5,1\n0.2,1\nx,0\n")
+    return Bad(["bce", "--logits", str(tmp / "part-*.csv")], [f"{q}:4:1"])
+
+
+@case_02("glob_nonfinite_score_in_second_npy")
+def _(w: Writer, tmp: Path) -> Bad:
+    np.save(tmp / "s-1.npy", np.zeros(3))
+    np.save(tmp / "s-2.npy", np.array([0.0, np.inf]))
+    y = w("y.csv", "label\n0\n1\n0\n1\n0\n")
+    return Bad(["bce", "--logits", str(tmp / "s-*.npy"), "--labels", y], [f"{tmp / 's-2.npy'}: row 2"])
+
+
+@case_02("xz_truncated")
+def _(w: Writer, tmp: Path) -> Bad:
+    import lzma
+
+    data = lzma.compress(("s,label\n" + "0.25,1\n" * 5000).encode())
+    p = w("p.csv.xz", data[: len(data) // 2])
+    return Bad(["bce", "--logits", p], [p, "corrupt or truncated xz data"])
+
+
+@case_02("bz2_name_on_plain_text")
+def _(w: Writer, tmp: Path) -> Bad:
+    p = w("p.csv.bz2", "s,label\n0.5,1\n")
+    return Bad(["bce", "--logits", p], [p, "not bzip2 data (the name ends in .bz2)"])
+
+
+@case_02("parquet_named_csv")
+def _(w: Writer, tmp: Path) -> Bad:
+    data = Path(_parquet(tmp, "p.parquet", s=[0.5, -1.0], label=[1, 0])).read_bytes()
+    p = w("p.csv", data)
+    return Bad(["bce", "--logits", p], [f"{p}: holds Parquet data, not text; name the file .parquet"])
+
+
+@pytest.mark.parametrize("name", list(BAD_02))
+def test_bad_input_02(name: str, write: Writer, tmp_path: Path) -> None:
+    bad = BAD_02[name](write, tmp_path)
+    r = run(*bad.args, input=bad.input)
+    err = assert_input_error(r, *bad.fragments)
+    if bad.check is not None:
+        assert bad.check(err), err

@@ -12,6 +12,7 @@ import math
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -25,10 +26,10 @@ from losscli.options import Request
 ROW_FORMATS = ("csv", "tsv", "jsonl")
 
 
-def _score_source(command: str, p: dict[str, Any]) -> tuple[str, str]:
-    """The one score source given: (input kind, path)."""
-    sources = [(k, p.get(k)) for k in ("logits", "probs", "log_probs")]
-    given = [(k, v) for k, v in sources if v is not None]
+def _score_source(command: str, p: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
+    """The one kind of score source given: (input kind, its paths — several models)."""
+    sources = [(k, tuple(p.get(k) or ())) for k in ("logits", "probs", "log_probs")]
+    given = [(k, v) for k, v in sources if v]
     if len(given) != 1:
         flags = "--logits, --probs" + (", --log-probs" if command in ("ce", "auto") else "")
         raise click.UsageError(
@@ -37,11 +38,22 @@ def _score_source(command: str, p: dict[str, Any]) -> tuple[str, str]:
     return given[0]
 
 
+def _loss_options(command: str, kind: str, p: dict[str, Any]) -> Any:
+    """``LossOptions`` from click's values of the shared options and the loss's own params."""
+    from losscli import core
+    from losscli.specs import LOSSES, SHARED
+
+    params = [q for q in SHARED if q.name != "sample_weight"]
+    if command in LOSSES:
+        params += LOSSES[command].params
+    values = {q.name: p.get(q.name, q.default) for q in params}
+    return core.LossOptions(loss=command, input=kind, convention=p["convention"], **values)
+
+
 def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
     """The :class:`Request` for click's parameter values ``p``."""
-    from losscli import core
-
-    kind, path = _score_source(command, p)
+    kind, paths = _score_source(command, p)
+    path = paths[0]
     return Request(
         command=command,
         input=kind,
@@ -53,19 +65,8 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         label_cols=",".join(p["label_col"]) if p.get("label_col") else None,
         weight_col=p.get("sample_weight_col"),
         classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") is not None else None,
-        options=core.LossOptions(
-            loss=command,
-            input=kind,
-            convention=p["convention"],
-            pos_weight=p.get("pos_weight"),
-            weight=p.get("weight"),
-            ignore_index=p.get("ignore_index"),
-            label_smoothing=p.get("label_smoothing") or 0.0,
-            alpha=p.get("alpha"),
-            gamma=float(p["gamma"]) if p.get("gamma") is not None else 2.0,
-            threshold=float(p["threshold"]) if p.get("threshold") is not None else 0.5,
-        ),
-        keep_per_sample=fmt == "json" or p.get("ci") is not None,
+        options=_loss_options(command, kind, p),
+        keep_per_sample=fmt == "json" or p.get("ci") is not None or len(paths) > 1,
         top=p["top"] if fmt == "table" else None,
         sort=p["sort"],
         baseline_path=p.get("baseline"),
@@ -77,7 +78,8 @@ def _run(command: str, p: dict[str, Any]) -> None:
     """Shared body of bce / ce / focal / auto."""
     fmt = "quiet" if p["quiet"] else p["fmt"]
     req = build_request(command, p, fmt)
-    _check_run_options(p, fmt)
+    models = _score_source(command, p)[1]
+    _check_run_options(p, fmt, len(models))
 
     from losscli import compare, pipeline, render
 
@@ -95,6 +97,9 @@ def _run(command: str, p: dict[str, Any]) -> None:
             res.extra["per_class"] = True
         so = compare.StatsOptions(p.get("ci"), p["resamples"], p["seed"], p.get("baseline"))
         compare.apply(res, so)
+        if len(models) > 1:
+            others = [pipeline.run(replace(req, score_path=m, top=None)) for m in models[1:]]
+            res.extra["models"] = compare.models(res, others, so)
         _write_summary(res, fmt, dest, p)
     except BaseException:
         dest.abort()
@@ -102,7 +107,7 @@ def _run(command: str, p: dict[str, Any]) -> None:
     _finish(res, fmt, dest, p)
 
 
-def _check_run_options(p: dict[str, Any], fmt: str) -> None:
+def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
     """Refuse combinations that would be silently ignored."""
     ctx = click.get_current_context()
     explicit = {
@@ -110,8 +115,16 @@ def _check_run_options(p: dict[str, Any], fmt: str) -> None:
         for name in ("resamples", "seed", "top", "sort")
         if ctx.get_parameter_source(name) not in (None, click.core.ParameterSource.DEFAULT)
     }
-    if p.get("fail_if_worse") and not p.get("baseline"):
-        raise click.UsageError("--fail-if-worse needs --baseline PATH")
+    if p.get("fail_if_worse") and not p.get("baseline") and models == 1:
+        raise click.UsageError("--fail-if-worse needs --baseline PATH (or several --logits to compare)")
+    if models > 1 and p.get("baseline"):
+        raise click.UsageError(
+            "several score files are compared with the first; --baseline would be a second reference"
+        )
+    if models > 1 and fmt in ROW_FORMATS:
+        raise click.UsageError(
+            f"--format {fmt} writes one model's rows; compare several models with the table, json or markdown"
+        )
     if explicit & {"resamples", "seed"} and p.get("ci") is None and not p.get("baseline"):
         raise click.UsageError("--bootstrap and --seed apply to --ci and --baseline")
     shown = "-q" if fmt == "quiet" else f"--format {fmt}"
@@ -136,16 +149,16 @@ def _check_run_options(p: dict[str, Any], fmt: str) -> None:
 
 
 def _write_summary(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> None:
-    from losscli import render
+    """The summary renderers (table, json, markdown, -q); row formats were streamed."""
+    from losscli.render import RENDERERS
 
-    if fmt == "json":
-        render.render_json(res, dest.stream)
-    elif fmt == "quiet":
-        render.render_quiet(res, dest.stream)
-    elif fmt == "markdown":
-        render.render_markdown(res, dest.stream)
-    elif fmt == "table":
-        render.render_table(res, dest.stream, is_tty=dest.is_tty())
+    renderer = RENDERERS[fmt]
+    if renderer.streams_rows:
+        return
+    if "is_tty" in renderer.options:
+        renderer.write(res, dest.stream, is_tty=dest.is_tty())
+    else:
+        renderer.write(res, dest.stream)
 
 
 def _warn(res: Any, fmt: str) -> None:
@@ -175,6 +188,16 @@ def _finish(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> None:
         )
         failed = True
     b = res.extra.get("baseline")
+    for m in res.extra.get("models", [])[1:]:
+        if p.get("fail_if_worse") and m["verdict"] == "worse":
+            lo, hi = m["delta_ci"]
+            click.echo(
+                f"losscli: {m['path']} is significantly worse than the first model {res.path}: mean "
+                f"{m['mean']!r} vs {res.summary.mean!r}, delta {m['delta']:+.6g} "
+                f"({res.extra['ci_level']:.0%} interval {lo:.6g} – {hi:.6g}, entirely above 0)",
+                err=True,
+            )
+            failed = True
     if p.get("fail_if_worse") and b and b["verdict"] == "worse":
         lo, hi = b["delta_ci"]
         click.echo(
@@ -201,9 +224,10 @@ def _command(name: str, help_text: str, *, log_probs: bool) -> None:
     cli.command(name, no_args_is_help=True)(f)
 
 
-_command(
-    "bce",
-    """Sigmoid cross-entropy: binary (1 score column) or multi-label (K columns, K labels).
+# --help text per command: one per loss of losscli.specs.LOSSES, then auto (a loss without
+# an entry here fails at import)
+HELP = {
+    "bce": """Sigmoid cross-entropy: binary (1 score column) or multi-label (K columns, K labels).
 
     PyTorch's BCEWithLogitsLoss for --logits, BCELoss (log clamped at -100) for --probs.
 
@@ -213,11 +237,7 @@ _command(
       losscli bce --probs p.npy --labels y.npy -q
       losscli bce --logits ml.csv --label-col 4-6 --pos-weight 2 --format json
     """,
-    log_probs=False,
-)
-_command(
-    "ce",
-    """Softmax cross-entropy over K >= 2 classes (multiclass).
+    "ce": """Softmax cross-entropy over K >= 2 classes (multiclass).
 
     PyTorch's CrossEntropyLoss for --logits, NLLLoss for --log-probs, NLLLoss(log p) for
     --probs. Labels are class indices, class names matching the score header, or K columns
@@ -229,11 +249,7 @@ _command(
       losscli ce --logits x.npy --labels y.npy --weight 1,2,0.5 --ignore-index -100
       losscli ce --probs p.csv --label-smoothing 0.1 --convention keras -q
     """,
-    log_probs=True,
-)
-_command(
-    "focal",
-    """Sigmoid focal loss (torchvision's sigmoid_focal_loss), binary or multi-label.
+    "focal": """Sigmoid focal loss (torchvision's sigmoid_focal_loss), binary or multi-label.
 
     loss = α_t·(1 - p_t)^γ·BCE, mean over all elements. --alpha defaults to 0.25
     (negative: no α term); --gamma to 2. Under --convention keras, α applies only when given.
@@ -243,11 +259,7 @@ _command(
       losscli focal --logits preds.csv
       losscli focal --logits preds.csv --alpha -1 --gamma 0   # equals bce
     """,
-    log_probs=False,
-)
-_command(
-    "auto",
-    """Pick binary, multi-label or multiclass from the data, say why, and compute it.
+    "auto": """Pick binary, multi-label or multiclass from the data, say why, and compute it.
 
     One score column: binary (bce). K >= 2 score columns and one label column of class
     indices or names: multiclass (ce). K score columns and K label columns: multiclass when
@@ -258,8 +270,19 @@ _command(
       losscli auto --logits preds.csv
       cat preds.jsonl | losscli auto --logits - --format json
     """,
-    log_probs=True,
-)
+}
+
+
+def _register() -> None:
+    from losscli.specs import LOSSES
+
+    for spec in LOSSES.values():
+        _command(spec.name, HELP[spec.name], log_probs="log_probs" in spec.inputs)
+    # auto may pick ce, so it takes every score kind
+    _command("auto", HELP["auto"], log_probs=True)
+
+
+_register()
 
 
 @cli.command("merge", no_args_is_help=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-FORMATS = ("table", "json", "csv", "tsv", "jsonl", "markdown")
+from losscli.render import FORMATS  # import-light: the renderer registry, not the renderers
 
 
 class FloatList(click.ParamType):
@@ -35,17 +35,23 @@ def _apply(options: list[Callable[..., Any]], f: Callable[..., Any]) -> Callable
 def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., Any]:
     opts = [
         click.option(
-            "--logits", "logits", metavar="PATH", help="Raw scores (any real number); '-' for stdin."
+            "--logits",
+            "logits",
+            multiple=True,
+            metavar="PATH",
+            help="Raw scores (any real number); '-' for stdin.",
         ),
         click.option(
             "--probs",
             "probs",
+            multiple=True,
             metavar="PATH",
             help="Probabilities in [0, 1]" + (" (rows summing to 1)." if log_probs else "."),
         ),
         click.option(
             "--log-probs",
             "log_probs",
+            multiple=True,
             metavar="PATH",
             hidden=not log_probs,
             help="Log-probabilities (NLLLoss input).",
@@ -154,55 +160,66 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return _apply(opts, f)
 
 
+# How each shared loss option of losscli.specs.SHARED is spelt on the command line, in --help
+# order. Which commands show it follows from LOSSES (an option no loss of the command accepts
+# is hidden, so that using it gets losscli's refusal rather than click's "no such option").
+SHARED_FLAGS: dict[str, dict[str, Any]] = {
+    "threshold": {
+        "type": float,
+        "show_default": True,
+        "help": "Probability cut for predictions (on logits: σ(x) > T).",
+    },
+    "pos_weight": {"type": FloatList(), "help": "Weight of the positive term: one value or one per output."},
+    "weight": {
+        "type": FloatList(),
+        "help": "Per-output (bce) or per-class (ce) weights; ce's mean divides by Σ weight of the targets.",
+    },
+    "ignore_index": {"type": int, "help": "ce: rows with this label count nowhere."},
+    "label_smoothing": {
+        "type": float,
+        "help": "ε in [0, 1]; bce targets become y(1-ε)+ε/2, ce as the convention defines it.",
+    },
+}
+# sample weights come from a column: --sample-weight-col, with the input options
+_NOT_FLAGS = {"sample_weight"}
+
+
+def _losses_of(command: str) -> list[Any]:
+    from losscli.specs import LOSSES
+
+    return list(LOSSES.values()) if command == "auto" else [LOSSES[command]]
+
+
 def loss_options(f: Callable[..., Any], *, command: str) -> Callable[..., Any]:
-    sigmoid = command in ("bce", "focal", "auto")
-    softmax = command in ("ce", "auto")
+    """--convention, the shared loss options, and the command's own (LossSpec.params)."""
+    from losscli.specs import CONVENTION_NAMES, SHARED
+
+    if {p.name for p in SHARED} - _NOT_FLAGS != set(SHARED_FLAGS):
+        raise RuntimeError("every shared loss option needs its SHARED_FLAGS entry")  # at import
+    defaults = {p.name: p.default for p in SHARED}
+    specs = _losses_of(command)
     opts = [
         click.option(
             "--convention",
-            type=click.Choice(["torch", "keras", "sklearn"]),
-            default="torch",
+            type=click.Choice(CONVENTION_NAMES),
+            default=CONVENTION_NAMES[0],
             envvar="LOSSCLI_CONVENTION",
             show_envvar=True,
             show_default=True,
             help="Whose numbers to reproduce, clipping rules included.",
-        ),
-        click.option(
-            "--threshold",
-            type=float,
-            default=0.5,
-            show_default=True,
-            hidden=not sigmoid,
-            help="Probability cut for predictions (on logits: σ(x) > T).",
-        ),
-        click.option(
-            "--pos-weight",
-            type=FloatList(),
-            hidden=command not in ("bce", "focal", "auto"),
-            help="Weight of the positive term: one value or one per output.",
-        ),
-        click.option(
-            "--weight",
-            type=FloatList(),
-            hidden=command == "focal",
-            help="Per-output (bce) or per-class (ce) weights; ce's mean divides by Σ weight of the targets.",
-        ),
-        click.option(
-            "--ignore-index", type=int, hidden=not softmax, help="ce: rows with this label count nowhere."
-        ),
-        click.option(
-            "--label-smoothing",
-            type=float,
-            default=0.0,
-            hidden=command == "focal",
-            help="ε in [0, 1]; bce targets become y(1-ε)+ε/2, ce as the convention defines it.",
-        ),
+        )
     ]
-    if command == "focal":
-        opts += [
-            click.option("--alpha", type=float, help="α of the α-term (torch default 0.25; negative: off)."),
-            click.option(
-                "--gamma", type=float, default=2.0, show_default=True, help="Focusing exponent γ ≥ 0."
-            ),
-        ]
+    for name, flag in SHARED_FLAGS.items():
+        hidden = not any(name in spec.accepts for spec in specs)
+        opts.append(click.option(_flag(name), default=defaults[name], hidden=hidden, **flag))
+    if command != "auto":  # auto picks bce or ce, whose options are all shared
+        for p in specs[0].params:
+            show = p.default is not None
+            opts.append(
+                click.option(_flag(p.name), type=p.type, default=p.default, show_default=show, help=p.help)
+            )
     return _apply(opts, f)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")

@@ -18,12 +18,15 @@ from __future__ import annotations
 import os
 
 from losscli.errors import LossInputError
+from losscli.readers import columnar as _columnar
 from losscli.readers import csv as _csv
 from losscli.readers import json as _json
+from losscli.readers import npz as _npz
 from losscli.readers import numpy as _numpy
 from losscli.readers.base import (
     ARROW_MIN_BYTES,
     BLOCK,
+    CHUNK_BYTES,
     EXTRA_SCORE_KEYS,
     FIRST_BLOCK,
     HEADER_LABEL_NAMES,
@@ -41,6 +44,7 @@ from losscli.readers.base import (
     register,
 )
 from losscli.readers.json import read_json
+from losscli.readers.multi import is_pattern, open_glob
 from losscli.readers.streams import (
     Peekable,
     close_quietly,
@@ -53,6 +57,7 @@ from losscli.readers.streams import (
 __all__ = [
     "ARROW_MIN_BYTES",
     "BLOCK",
+    "CHUNK_BYTES",
     "EXTRA_SCORE_KEYS",
     "FIRST_BLOCK",
     "HEADER_LABEL_NAMES",
@@ -71,7 +76,7 @@ __all__ = [
 ]
 
 _FALLBACK = _csv.CSV  # what a text input that no reader recognises is read as
-_ = (_json, _numpy)  # imported for their registrations
+_ = (_json, _numpy, _npz, _columnar)  # imported for their registrations
 
 
 def open_source(
@@ -86,17 +91,25 @@ def open_source(
 ) -> Source:
     """Open ``path`` (``-`` for stdin) and return a :class:`Source` of row chunks.
 
-    The format comes from the extension (``.gz`` may follow it); stdin and unknown
-    extensions are sniffed from their first bytes. ``reader``: ``"auto"`` parses CSV files
-    of at least ``arrow_min_bytes`` with pyarrow when it is installed (``losscli[fast]``),
-    ``"numpy"`` never does, ``"arrow"`` always does for CSV files.
+    The format comes from the extension (``.gz``, ``.bz2``, ``.xz`` or ``.zst`` may follow); stdin and unknown
+    extensions are sniffed from their first bytes. A path with glob characters (``*?[``)
+    that is not itself a file is expanded: the sorted matches are one data set.
+    ``reader``: ``"auto"`` parses CSV files of at least ``arrow_min_bytes`` with pyarrow
+    when it is installed (``losscli[fast]``), ``"numpy"`` never does, ``"arrow"`` always does
+    for CSV files.
     """
     opts = ReadOptions(header, delimiter, first_block, block, reader, arrow_min_bytes)
+    if is_pattern(path):
+        return open_glob(path, lambda p: _open_one(p, opts), lambda p: _fast(p, opts))
+    return _open_one(path, opts)
+
+
+def _open_one(path: str, opts: ReadOptions) -> Source:
     name = display_name(path)
-    base, gz = split_compression(path) if path != "-" else ("", False)
+    base, codec = split_compression(path) if path != "-" else ("", None)
     raw = Peekable(open_bytes(path))
     try:
-        src = _open_stream(raw, path, name, by_extension(base), gz, opts)
+        src = _open_stream(raw, path, name, by_extension(base), codec, opts)
     except BaseException:
         close_quietly(raw)
         raise
@@ -107,14 +120,31 @@ def open_source(
 
 
 def _open_stream(
-    raw: Peekable, path: str, name: str, fmt: Reader | None, gz: bool, opts: ReadOptions
+    raw: Peekable, path: str, name: str, fmt: Reader | None, named: str | None, opts: ReadOptions
 ) -> Source:
     """Decompress, choose the reader (extension, else magic bytes, else CSV), open it."""
-    stream, compressed = decompressed(raw, name, gz)
+    stream, codec = decompressed(raw, name, named)
     if fmt is None:
         fmt = by_magic(stream.peek(64)) or _FALLBACK
-    arrow = _arrow_path(path, fmt, opts.reader, opts.arrow_min_bytes)
-    return fmt.open(stream, Context(path, name, compressed, opts, arrow))
+    if fmt.needs_path and (path == "-" or codec):
+        raise LossInputError(_needs_path(fmt, name, path))
+    # the pyarrow path reads plain and gzip files itself
+    arrow = _arrow_path(path, fmt, opts.reader, opts.arrow_min_bytes) if codec in (None, "gzip") else None
+    return fmt.open(stream, Context(path, name, codec is not None, opts, arrow))
+
+
+def _fast(path: str, opts: ReadOptions) -> bool:
+    """Whether the pyarrow CSV fast path would read ``path``."""
+    base, codec = split_compression(path)
+    fmt = by_extension(base) or _FALLBACK
+    return codec in (None, "gzip") and _arrow_path(path, fmt, opts.reader, opts.arrow_min_bytes) is not None
+
+
+def _needs_path(fmt: Reader, name: str, path: str) -> str:
+    what = fmt.title or fmt.name
+    if path == "-":
+        return f"{name}: {what} is read from a file (its index is at the end); give its path instead of -"
+    return f"{name}: {what} cannot be read through compression; decompress it and give that path"
 
 
 def _arrow_path(path: str, fmt: Reader, reader: str, min_bytes: int) -> str | None:

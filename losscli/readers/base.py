@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, Protocol
 
 import numpy as np
 
-from losscli.readers.streams import Peekable, SafeStream
+from losscli.readers.streams import SafeStream
 
 LABEL_NAMES = ("label", "labels", "target", "y")  # picked as the label column by default
 HEADER_LABEL_NAMES = (*LABEL_NAMES, "class")  # make an all-text first row a header
@@ -26,18 +26,40 @@ FIRST_BLOCK = 1 << 20  # bytes read to detect the header, delimiter and column k
 BLOCK = 2 << 20  # bytes per later chunk: memory stays flat whatever the file size
 # below this size NumPy's parser finishes before pyarrow has even been imported (~150 ms)
 ARROW_MIN_BYTES = 4 << 20
+# float64 bytes per chunk of an array-like input (npy, npz, JSON, Parquet, Arrow), whatever
+# its width: memory stays flat for 1 column or 100,000; tests shrink it
+CHUNK_BYTES = 32 << 20
+
+
+def rows_per_chunk(width: int) -> int:
+    """Rows of ``width`` float64 columns that fit in :data:`CHUNK_BYTES` (at least 1)."""
+    return max(1, CHUNK_BYTES // (8 * max(width, 1)))
+
+
+def split_rows(chunks: Iterator[Chunk], width: int) -> Iterator[Chunk]:
+    """``chunks`` cut into pieces of at most :func:`rows_per_chunk` rows (views, no copy)."""
+    for c in chunks:
+        step = rows_per_chunk(width)
+        if len(c) <= step:
+            yield c
+            continue
+        for a in range(0, len(c), step):
+            yield c.slice(a, a + step)
 
 
 @dataclass
 class Chunk:
     """A block of rows: ``values`` float64 (m, c) with NaN in text columns; ``text`` maps a
     text column to its str array (m,); ``lines`` int64 (m,) holds each row's 1-based file
-    line (None where lines mean nothing, e.g. JSON)."""
+    line (None where lines mean nothing, e.g. JSON). When several files are one data set,
+    ``origin`` is the file the rows come from and ``origin_row`` that file's first row."""
 
     values: np.ndarray
     text: dict[int, np.ndarray]
     start_row: int
     lines: np.ndarray | None = None
+    origin: str | None = None
+    origin_row: int = 0
 
     def __len__(self) -> int:
         return int(self.values.shape[0])
@@ -48,7 +70,13 @@ class Chunk:
             {j: t[a:b] for j, t in self.text.items()},
             self.start_row + a,
             None if self.lines is None else self.lines[a:b],
+            self.origin,
+            self.origin_row,
         )
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -64,8 +92,8 @@ class Source:
     label_hint: list[int] | None = None
     kind_hint: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
-    closer: list[Peekable] = field(default_factory=list)
-    fmt: str = "csv"  # "csv" (line:column locations), "json", "jsonl" or "npy"
+    closer: list[Closeable] = field(default_factory=list)
+    fmt: str = "csv"  # "csv" (line:column locations), "json", "jsonl", "npy", "parquet" or "arrow"
     fast: bool = False  # parsed by pyarrow: errors are located by a rerun with NumPy
     meter: list[IO[bytes]] = field(default_factory=list)  # the file whose position is progress
 
@@ -89,14 +117,15 @@ class Source:
     def locate(self, chunk: Chunk, row: int | None, col: int | None) -> str:
         """Where a cell is, 1-based: ``path:line:column`` in CSV/TSV; ``path:line`` plus the
         field's name in JSON Lines; ``path: row R`` plus the name or column elsewhere."""
+        path = chunk.origin or self.path
         if row is None:
-            return self.path
+            return path
         if chunk.lines is not None:
-            where = f"{self.path}:{int(chunk.lines[row])}"
+            where = f"{path}:{int(chunk.lines[row])}"
             if col is None:
                 return where
             return where + (f":{col + 1}" if self.fmt == "csv" else f": {self._field(col)}")
-        where = f"{self.path}: row {chunk.start_row + row + 1}"
+        where = f"{path}: row {chunk.start_row - chunk.origin_row + row + 1}"
         return where + (f", {self._field(col)}" if col is not None else "")
 
     def _field(self, col: int) -> str:
@@ -151,6 +180,7 @@ class Reader:
     sniff: Callable[[bytes], bool] | None = None
     needs_path: bool = False
     fast_path: bool = False
+    title: str = ""  # the format's name in messages, e.g. "Parquet"
 
     def recognises(self, head: bytes) -> bool:
         """Whether the first bytes ``head`` look like this format."""

@@ -19,7 +19,7 @@ import numpy as np
 
 from losscli.errors import LossInputError
 from losscli.readers.base import HEADER_LABEL_NAMES, Chunk, Context, Reader, Source, register
-from losscli.readers.streams import SafeStream, decode_utf8
+from losscli.readers.streams import SafeStream, binary_hint, decode_utf8
 
 SAMPLE_ROWS = 1000  # rows of the first block used to decide header and column kinds
 SAMPLE_BYTES = 16 << 20  # ... or fewer rows when they are this long (very wide files)
@@ -103,6 +103,9 @@ class _BlockReader:
             yield self._emit(block)
 
     def _binary(self, data: bytes) -> None:
+        hint = binary_hint(data.removeprefix(b"\xef\xbb\xbf")[:10]) if self.line == 1 else None
+        if hint:
+            raise LossInputError(f"{self.name}: {hint}")
         head = data[: data.index(b"\x00")]
         line = self.line + head.count(b"\n") + (head.count(b"\r") if b"\n" not in head else 0)
         raise LossInputError(f"{self.name}:{line}: binary data (a NUL byte) in a text file")
@@ -112,10 +115,18 @@ class _BlockReader:
             self.first = False
             if data.startswith(b"\xef\xbb\xbf"):
                 data = data[3:]
+        hint = binary_hint(data[:10]) if self.line == 1 else None
         if b"\x00" in data:
+            if hint:
+                raise LossInputError(f"{self.name}: {hint}")
             line = self.line + data[: data.index(b"\x00")].count(b"\n")
             raise LossInputError(f"{self.name}:{line}: binary data (a NUL byte) in a text file")
-        text = decode_utf8(data, self.name, self.line)
+        try:
+            text = decode_utf8(data, self.name, self.line)
+        except LossInputError:
+            if hint:
+                raise LossInputError(f"{self.name}: {hint}") from None
+            raise
         start = self.line
         if "\r" in text:  # CRLF and old-Mac line ends
             text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -24,10 +24,12 @@ from losscli.readers.base import (
     Reader,
     Source,
     register,
+    split_rows,
 )
 from losscli.readers.streams import (
     Peekable,
     SafeStream,
+    binary_hint,
     close_quietly,
     decode_utf8,
     display_name,
@@ -84,6 +86,9 @@ def _too_big(name: str, limit: int) -> LossInputError:
 
 def _json_source(stream: SafeStream, name: str, fmt: str) -> Source:
     data = read_bounded(stream, name)
+    hint = binary_hint(data[:10])
+    if hint:
+        raise LossInputError(f"{name}: {hint}")
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     text = decode_utf8(data, name, 1)
@@ -421,12 +426,18 @@ def _looks_like_json(head: bytes) -> bool:
 
 def open_json(stream: SafeStream, ctx: Context) -> Source:
     """A JSON document; several documents, one per line, are read as JSON Lines."""
-    return _json_source(stream, ctx.name, "json")
+    return _split(_json_source(stream, ctx.name, "json"))
 
 
 def open_jsonl(stream: SafeStream, ctx: Context) -> Source:
     """JSON Lines: one row per line."""
-    return _json_source(stream, ctx.name, "jsonl")
+    return _split(_json_source(stream, ctx.name, "jsonl"))
+
+
+def _split(src: Source) -> Source:
+    """The document's one chunk in pieces of at most CHUNK_BYTES of float64."""
+    src.chunks = split_rows(src.chunks, src.ncols)
+    return src
 
 
 JSON = register(Reader("json", (".json",), open_json, sniff=_looks_like_json))

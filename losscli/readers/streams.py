@@ -9,7 +9,7 @@ import contextlib
 import os
 import sys
 import zlib
-from typing import IO
+from typing import IO, Any
 
 from losscli.errors import LossInputError
 
@@ -79,22 +79,33 @@ class Peekable:
 
 
 class SafeStream:
-    """Wraps a (possibly gzip) stream so that decompression errors become input errors."""
+    """Wraps a (possibly compressed) stream so that decompression errors become input errors.
+    ``codec`` names the compression ("gzip", "bzip2", "xz", "zstd"), None for plain bytes;
+    ``errors`` are the decompressor's own exception types."""
 
-    def __init__(self, stream: IO[bytes] | Peekable, name: str, compressed: bool = False) -> None:
+    def __init__(
+        self,
+        stream: IO[bytes] | Peekable,
+        name: str,
+        compressed: bool = False,
+        codec: str | None = None,
+        errors: tuple[type[Exception], ...] = (),
+    ) -> None:
         self.stream = stream
         self.name = name
         self.compressed = compressed
+        self.codec = codec or ("gzip" if compressed else None)
+        self.errors: tuple[type[Exception], ...] = (EOFError, zlib.error, OSError, *errors)
 
     def _error(self, e: Exception) -> LossInputError:
         if self.compressed or isinstance(e, (EOFError, zlib.error)):
-            return LossInputError(f"{self.name}: corrupt or truncated gzip data ({e})")
+            return LossInputError(f"{self.name}: corrupt or truncated {self.codec or 'gzip'} data ({e})")
         return LossInputError(f"{self.name}: read failed ({e})")
 
     def read(self, n: int = -1) -> bytes:
         try:
             return self.stream.read(n)
-        except (EOFError, zlib.error, OSError) as e:
+        except self.errors as e:
             raise self._error(e) from None
 
     def readable(self) -> bool:
@@ -106,7 +117,7 @@ class SafeStream:
         assert isinstance(inner, Peekable)
         try:
             return inner.peek(n)
-        except (EOFError, zlib.error, OSError) as e:
+        except self.errors as e:
             raise self._error(e) from None
 
     def readinto(self, b: bytearray | memoryview) -> int:  # lets numpy read .npy from it
@@ -123,29 +134,139 @@ def close_quietly(raw: Peekable) -> None:
         raw.close()
 
 
-def split_compression(path: str) -> tuple[str, bool]:
-    """(the name without a compression suffix, gzipped) — e.g. ``a.csv.gz`` → (``a.csv``, True)."""
+# the suffix of a compressed file's name → its codec
+SUFFIXES = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd"}
+
+
+def split_compression(path: str) -> tuple[str, str | None]:
+    """(the lower-case name without a compression suffix, its codec or None) — e.g.
+    ``a.CSV.xz`` → (``a.csv``, ``"xz"``)."""
     low = path.lower()
-    if low.endswith(".gz"):
-        return low[:-3], True
-    return low, False
+    for suffix, codec in SUFFIXES.items():
+        if low.endswith(suffix):
+            return low[: -len(suffix)], codec
+    return low, None
 
 
-def decompressed(raw: Peekable, name: str, gz: bool) -> tuple[SafeStream, bool]:
-    """The stream of decoded bytes and whether it was compressed: gzip is recognised by its
-    magic bytes whatever the name says; a ``.gz`` name on other bytes is an error."""
+def codec_of(head: bytes) -> str | None:
+    """The compression the first bytes announce, if any."""
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"BZh") and head[3:4].isdigit() and head[4:10] in (b"1AY&SY", b"\x17rE8P\x90"):
+        return "bzip2"  # magic, block size, then a block or the end-of-stream marker
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return "xz"
+    if head.startswith(b"\x28\xb5\x2f\xfd"):
+        return "zstd"
+    return None
+
+
+def _decompressor(codec: str, raw: Peekable, name: str) -> tuple[IO[bytes], tuple[type[Exception], ...]]:
+    """A reader of the decompressed bytes and the exceptions it raises on bad data."""
+    if codec == "gzip":
+        import gzip
+
+        return gzip.GzipFile(fileobj=raw, mode="rb"), ()  # type: ignore[call-overload]
+    if codec == "bzip2":
+        import bz2
+
+        return bz2.BZ2File(raw, mode="rb"), ()  # type: ignore[call-overload]
+    if codec == "xz":
+        import lzma
+
+        return lzma.LZMAFile(raw, mode="rb"), (lzma.LZMAError,)  # type: ignore[arg-type]
+    return _zstd(raw, name)
+
+
+def _zstd(raw: Peekable, name: str) -> tuple[IO[bytes], tuple[type[Exception], ...]]:
+    try:  # Python >= 3.14
+        from compression import zstd  # type: ignore[import-not-found]
+
+        return zstd.ZstdFile(raw, mode="rb"), (zstd.ZstdError,)
+    except ImportError:
+        pass
     try:
-        magic = raw.peek(2)
+        import zstandard
+    except ImportError:
+        raise LossInputError(
+            f"{name}: zstd-compressed input needs Python 3.14 or the zstandard package: pip install zstandard"
+        ) from None
+    return _ZstdReader(raw, zstandard), (zstandard.ZstdError,)  # type: ignore[return-value]
+
+
+class _ZstdReader:
+    """zstd frames decoded as they are read; the input ending inside a frame is an error
+    (zstandard's own stream reader would end quietly with what it had)."""
+
+    def __init__(self, raw: Peekable, zstandard: Any) -> None:
+        self.raw, self.zstandard = raw, zstandard
+        self.dec = zstandard.ZstdDecompressor().decompressobj()
+        self.buf = bytearray()
+        self.done = False
+
+    def _fill(self, n: int) -> None:
+        while not self.done and (n < 0 or len(self.buf) < n):
+            data = self.raw.read(1 << 20)
+            if not data:
+                self.done = True
+                if not self.dec.eof:
+                    raise EOFError("the input ended inside a zstd frame")
+                return
+            out = self.dec.decompress(data)
+            while self.dec.eof and self.dec.unused_data:  # the next frame
+                rest = self.dec.unused_data
+                self.dec = self.zstandard.ZstdDecompressor().decompressobj()
+                out += self.dec.decompress(rest)
+            self.buf += out
+
+    def read(self, n: int = -1) -> bytes:
+        self._fill(n)
+        if n < 0 or n >= len(self.buf):
+            out, self.buf = bytes(self.buf), bytearray()
+        else:
+            out = bytes(self.buf[:n])
+            del self.buf[:n]
+        return out
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def decompressed(raw: Peekable, name: str, named: str | None) -> tuple[SafeStream, str | None]:
+    """The stream of decoded bytes and its codec (None: plain). The compression is
+    recognised by its magic bytes whatever the name says; a compressed name (``.gz``,
+    ``.bz2``, ``.xz``, ``.zst``) on other bytes is an error."""
+    try:
+        codec = codec_of(raw.peek(10))
     except OSError as e:
         raise LossInputError(f"{name}: read failed ({e})") from None
-    if magic == b"\x1f\x8b":
-        import gzip  # only for compressed input
+    if codec is None:
+        if named is not None:
+            suffix = next(k for k, v in SUFFIXES.items() if v == named)
+            raise LossInputError(f"{name}: not {named} data (the name ends in {suffix})")
+        return SafeStream(raw, name), None
+    inner, errors = _decompressor(codec, raw, name)
+    return SafeStream(Peekable(inner), name, compressed=True, codec=codec, errors=errors), codec
 
-        gz_stream = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[call-overload]
-        return SafeStream(Peekable(gz_stream), name, compressed=True), True
-    if gz:
-        raise LossInputError(f"{name}: not gzip data (the name ends in .gz)")
-    return SafeStream(raw, name), False
+
+# the first bytes of binary formats → (what they are, what to do)
+BINARY = (
+    (b"PAR1", "Parquet data", "name the file .parquet"),
+    (b"ARROW1", "Arrow IPC data", "name the file .arrow or .feather"),
+    (b"\x93NUMPY", "a NumPy .npy array", "name the file .npy"),
+    (b"PK\x03\x04", "a zip archive", "name an .npz archive .npz, unzip other archives"),
+)
+
+
+def binary_hint(head: bytes) -> str | None:
+    """What binary data starting with ``head`` is and what to do, when it is a known format."""
+    codec = codec_of(head)
+    if codec is not None:  # compressed twice: the outer layer was undone already
+        return f"holds {codec}-compressed data, not text; decompress it"
+    for magic, what, todo in BINARY:
+        if head.startswith(magic):
+            return f"holds {what}, not text; {todo}"
+    return None
 
 
 def decode_utf8(data: bytes, name: str, first_line: int) -> str:

@@ -12,11 +12,13 @@ from losscli.render.cells import finite_or_none, full
 
 # keys the statistics add to Result.extra, copied to the JSON object in this order
 JSON_EXTRAS = (
+    "perplexity",
     "ci",
     "ci_level",
     "bootstrap",
     "seed",
     "baseline",
+    "models",
 )
 
 
@@ -60,7 +62,8 @@ def summary_dict(res: Result, with_per_sample: bool = True) -> dict[str, Any]:
         out["per_class"] = pc
     for key in JSON_EXTRAS:
         if key in res.extra:
-            out[key] = res.extra[key]
+            v = res.extra[key]
+            out[key] = finite_or_none(v) if isinstance(v, float) else v
     out["signature"] = res.signature
     return out
 
@@ -95,12 +98,15 @@ def summary_pairs(res: Result) -> list[tuple[str, str]]:
         ("n", str(s.n) + (f" ({s.ignored} ignored)" if s.ignored else "")),
         ("mean", full(s.mean) + _interval(res.extra.get("ci"))),
     ]
+    if "perplexity" in res.extra:
+        pairs.append(("perplexity", full(res.extra["perplexity"])))
     b = res.extra.get("baseline")
     if isinstance(b, dict):
         pairs.append(("baseline mean", full(b["mean"])))
         pairs.append(("delta", f"{b['delta']:+.6g}" + _interval(b.get("delta_ci"))))
         if "verdict" in b:
             pairs.append(("verdict", str(b["verdict"])))
+    pairs += _model_pairs(res.extra.get("models"))
     pairs.append(("sum", full(s.sum)))
     if s.accuracy is not None:
         pairs.append(
@@ -111,6 +117,18 @@ def summary_pairs(res: Result) -> list[tuple[str, str]]:
     if res.sample_weight_col:
         pairs.append(("weight sum", full(s.weight_sum)))
     return pairs
+
+
+def _model_pairs(models: object) -> list[tuple[str, str]]:
+    """One line per model after the first: its mean, the delta and the verdict."""
+    if not isinstance(models, list):
+        return []
+    out = []
+    for i, m in enumerate(models[1:], start=2):
+        acc = f", accuracy {m['accuracy']:.6g}" if m.get("accuracy") is not None else ""
+        delta = f"{m['delta']:+.6g}" + _interval(m.get("delta_ci"))
+        out.append((f"model {i}", f"{m['path']}: mean {full(m['mean'])}{acc}, delta {delta}, {m['verdict']}"))
+    return out
 
 
 def _interval(ci: object) -> str:

@@ -1,0 +1,168 @@
+"""Arrays read row block by row block: from a memory map, or from a stream after its ``.npy``
+header, and assembled into float64 chunks of at most :data:`~.base.CHUNK_BYTES`.
+
+Nothing here holds a whole array: a float32 (n, k) array becomes float64 one chunk at a time
+(the assignment into the chunk's float64 block is the upcast), so the peak is one chunk
+whatever n and k.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import numpy as np
+
+from losscli.errors import LossInputError
+from losscli.readers.base import Chunk, rows_per_chunk
+
+KINDS = {"U": "text", "S": "bytes", "c": "complex numbers", "M": "dates", "V": "records"}
+
+
+def npy_error(name: str, e: Exception) -> LossInputError:
+    msg = str(e)
+    if "allow_pickle" in msg or "Object arrays" in msg or "Python objects" in msg:
+        return LossInputError(f"{name}: holds Python objects (a pickle); refused, losscli never unpickles")
+    return LossInputError(f"{name}: not a valid .npy/.npz file ({msg})")
+
+
+def check_numbers(dtype: np.dtype, name: str, what: str) -> None:
+    if dtype.kind not in "biuf":
+        found = KINDS.get(dtype.kind, f"values of type {dtype}")
+        raise LossInputError(f"{name}: {what} holds {found}; expected numbers")
+
+
+def table_width(dtype: np.dtype, shape: tuple[int, ...], name: str, what: str) -> int:
+    """k of an (n,) → 1 or (n, k) → k array of numbers; anything else is an input error."""
+    check_numbers(dtype, name, what)
+    if len(shape) == 1:
+        return 1
+    if len(shape) != 2:
+        raise LossInputError(f"{name}: {what} has {len(shape)} dimensions; expected (n,) or (n, k)")
+    return shape[1]
+
+
+@dataclass
+class Rows:
+    """An array's rows in order: ``take(m)`` returns the next m rows, shape (m, *shape[1:]),
+    in the array's own dtype; ``finish()`` reads what is left (so a zip member's CRC is
+    checked) and releases the stream."""
+
+    dtype: np.dtype
+    shape: tuple[int, ...]
+    take: Callable[[int], np.ndarray]
+    finish: Callable[[], None] = field(default=lambda: None)
+
+
+def mapped(arr: np.ndarray) -> Rows:
+    """Rows of an array already addressable (a memory map, or a small array in memory)."""
+    pos = 0
+
+    def take(m: int) -> np.ndarray:
+        nonlocal pos
+        pos += m
+        return arr[pos - m : pos]
+
+    return Rows(arr.dtype, tuple(arr.shape), take)
+
+
+def read_header(f: IO[bytes] | Any, name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """(shape, fortran order, dtype) of the .npy stream ``f``, which is left at its data."""
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = fmt.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = fmt.read_array_header_2_0(f)
+        else:
+            shape, fortran, dtype = fmt._read_array_header(f, version)  # type: ignore[attr-defined]  # 3.0: utf-8
+    except (ValueError, OSError, EOFError) as e:
+        raise npy_error(name, e) from None
+    if dtype.hasobject:
+        raise npy_error(name, ValueError("Object arrays cannot be loaded when allow_pickle=False"))
+    return tuple(shape), bool(fortran), dtype
+
+
+def _eof(need: int, got: int) -> ValueError:
+    return ValueError(f"EOF: reading array data, expected {need} bytes got {got}")
+
+
+def _read_exact(f: IO[bytes] | Any, n: int) -> bytes:
+    parts, got = [], 0
+    while got < n:
+        b = f.read(n - got)
+        if not b:
+            break
+        parts.append(b)
+        got += len(b)
+    return b"".join(parts)
+
+
+def streamed(f: IO[bytes] | Any, name: str, fortran: Callable[[], np.ndarray] | None = None) -> Rows:
+    """Rows of the .npy array on stream ``f`` (at its magic bytes), read as they are taken.
+    A Fortran-order array has no contiguous rows: ``fortran()`` opens it another way (a
+    memory map), else it is read whole."""
+    shape, fortran_order, dtype = read_header(f, name)
+    if fortran_order and fortran is not None:
+        return mapped(fortran())
+    row_shape = shape[1:]
+    row_bytes = math.prod(row_shape) * dtype.itemsize
+
+    def take(m: int) -> np.ndarray:
+        need = m * row_bytes
+        data = _read_exact(f, need)
+        if len(data) < need:
+            raise npy_error(
+                name, ValueError(f"EOF: reading array data, expected {need} bytes got {len(data)}")
+            )
+        return np.frombuffer(data, dtype=dtype).reshape((m, *row_shape))
+
+    def finish() -> None:
+        while f.read(1 << 20):
+            pass
+
+    if fortran_order or not shape:
+        size = math.prod(shape) * dtype.itemsize
+        data = _read_exact(f, size)
+        if len(data) < size:
+            raise npy_error(
+                name, ValueError(f"EOF: reading array data, expected {size} bytes got {len(data)}")
+            )
+        return mapped(np.frombuffer(data, dtype=dtype).reshape(shape[::-1]).transpose())
+    return Rows(dtype, shape, take, finish)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One member of a chunk's columns: rows of numbers of width ``width``, or (rows None)
+    one text column whose strings are ``text``."""
+
+    width: int
+    rows: Rows | None = None
+    text: np.ndarray | None = None
+
+
+def chunks(parts: list[Part], n: int) -> Iterator[Chunk]:
+    """Chunks of the parts side by side, at most CHUNK_BYTES of float64 each."""
+    width = sum(p.width for p in parts)
+    step = rows_per_chunk(width)
+    for a in range(0, max(n, 1), step):
+        m = min(step, n - a)
+        values = np.empty((m, width))
+        texts: dict[int, np.ndarray] = {}
+        j = 0
+        for p in parts:
+            if p.rows is None:
+                assert p.text is not None
+                values[:, j] = np.nan
+                texts[j] = p.text[a : a + m]
+            else:
+                values[:, j : j + p.width] = p.rows.take(m).reshape(m, p.width)  # the upcast
+            j += p.width
+        yield Chunk(values, texts, a, None)
+    for p in parts:
+        if p.rows is not None:
+            p.rows.finish()

@@ -1,0 +1,160 @@
+"""``.npz`` archives: one score array and optional label and other arrays of as many rows.
+
+The score array is ``logits``, ``probs``, ``log_probs`` or ``scores`` (or the only array);
+its columns come first, then the others in archive order. Members are read member by member
+from the zip stream, chunk by chunk, side by side: the archive is never held in memory (a
+stdin or compressed archive is, since a zip's directory is at its end).
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from losscli.errors import LossInputError
+from losscli.readers.arrays import Part, Rows, chunks, mapped, npy_error, streamed, table_width
+from losscli.readers.base import (
+    EXTRA_SCORE_KEYS,
+    LABEL_KEYS,
+    SCORE_KEYS,
+    Chunk,
+    Context,
+    Reader,
+    Source,
+    register,
+)
+from losscli.readers.streams import SafeStream
+
+
+def _zipfile() -> Any:
+    import zipfile  # numpy imports it for archives anyway; plain CSV runs never pay for it
+
+    return zipfile
+
+
+def _guarded(it: Iterator[Chunk], name: str) -> Iterator[Chunk]:
+    """``it`` with a broken archive (bad CRC, corrupt deflate data) as an input error."""
+    try:
+        yield from it
+    except _zipfile().BadZipFile as e:
+        raise LossInputError(f"{name}: not a valid .npz archive ({e})") from None
+    except (ValueError, OSError, EOFError, zlib.error) as e:
+        raise npy_error(name, e) from None
+
+
+def _loaded(stream: SafeStream, name: str) -> dict[str, Rows]:
+    """Not a zip by its first bytes: numpy decides what it is (and says why it is refused)."""
+    data = stream.read()
+    try:
+        loaded = np.load(io.BytesIO(data), allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise LossInputError(f"{name}: a .npy array, not an .npz archive; name it .npy")
+        with loaded as npz:
+            return {k: mapped(npz[k]) for k in npz.files}
+    except LossInputError:
+        raise
+    except _zipfile().BadZipFile as e:
+        raise LossInputError(f"{name}: not a valid .npz archive ({e})") from None
+    except (ValueError, OSError, EOFError, zlib.error) as e:
+        raise npy_error(name, e) from None
+
+
+def _members(zf: Any, name: str) -> dict[str, Rows]:
+    """Every member's header, each member's stream left open at its data."""
+    out: dict[str, Rows] = {}
+    try:
+        for info in zf.infolist():
+            key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
+            out[key] = streamed(zf.open(info), name)
+    except _zipfile().BadZipFile as e:
+        raise LossInputError(f"{name}: not a valid .npz archive ({e})") from None
+    except (ValueError, OSError, EOFError, zlib.error) as e:
+        raise npy_error(name, e) from None
+    return out
+
+
+def _score_key(arrays: dict[str, Rows], name: str) -> str:
+    score_keys = [k for k in (*SCORE_KEYS, *EXTRA_SCORE_KEYS) if k in arrays]
+    if len(arrays) == 1 and not score_keys:
+        score_keys = list(arrays)
+    if len(score_keys) != 1:
+        raise LossInputError(
+            f"{name}: expected one array named logits, probs, log_probs or scores "
+            f"(found: {', '.join(arrays) or 'none'})"
+        )
+    return score_keys[0]
+
+
+def _source(arrays: dict[str, Rows], name: str) -> Source:
+    key = _score_key(arrays, name)
+    rows = arrays[key]
+    k = table_width(rows.dtype, rows.shape, name, repr(key))
+    n = rows.shape[0]
+    parts = [Part(k, rows)]
+    names = [str(j) for j in range(k)]
+    label_hint: list[int] = []
+    width = k
+    for other, arr in arrays.items():
+        if other == key:
+            continue
+        if arr.dtype.kind in "US" and len(arr.shape) == 1 and arr.shape[0] == n:
+            part = Part(1, text=arr.take(n).astype(str))
+        else:
+            part = Part(table_width(arr.dtype, arr.shape, name, repr(other)), arr)
+        if arr.shape[0] != n:
+            raise LossInputError(f"{name}: {other!r} has {arr.shape[0]} rows but {key!r} has {n}")
+        if other in LABEL_KEYS:
+            label_hint.extend(range(width, width + part.width))
+        names.extend([other] if part.width == 1 else [f"{other}[{j}]" for j in range(part.width)])
+        parts.append(part)
+        width += part.width
+    src = Source(
+        name,
+        width,
+        names,
+        {j for j, p in _offsets(parts) if p.rows is None},
+        _guarded(chunks(parts, n), name),
+        label_hint=label_hint or None,
+        kind_hint=key if key in SCORE_KEYS else None,
+        fmt="npy",
+    )
+    src.extra["score_cols"] = list(range(k))
+    return src
+
+
+def _offsets(parts: list[Part]) -> Iterator[tuple[int, Part]]:
+    j = 0
+    for p in parts:
+        yield j, p
+        j += p.width
+
+
+def open_npz(stream: SafeStream, ctx: Context) -> Source:
+    """An .npz archive of named arrays; a plain file is read through its zip directory."""
+    if stream.peek(4) != b"PK\x03\x04":
+        return _source(_loaded(stream, ctx.name), ctx.name)
+    zipfile = _zipfile()
+    try:
+        if ctx.compressed or ctx.path == "-":
+            zf = zipfile.ZipFile(io.BytesIO(stream.read()))
+        else:
+            stream.close()
+            zf = zipfile.ZipFile(ctx.path)
+    except zipfile.BadZipFile as e:
+        raise LossInputError(f"{ctx.name}: not a valid .npz archive ({e})") from None
+    except OSError as e:
+        raise npy_error(ctx.name, e) from None
+    try:
+        src = _source(_members(zf, ctx.name), ctx.name)
+    except BaseException:
+        zf.close()
+        raise
+    src.closer.append(zf)
+    return src
+
+
+NPZ = register(Reader("npz", (".npz",), open_npz, magic=(b"PK\x03\x04",)))
