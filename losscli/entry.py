@@ -1,7 +1,7 @@
 """The console entry point (``losscli`` and ``python -m losscli``), set up before any heavy import.
 
-* Ctrl-C at any moment, even while click and the commands are still being imported, exits
-  130 with ``Interrupted.`` and no traceback.
+* Ctrl-C at any moment once this module runs, even while click and the commands are still
+  being imported, exits 130 with ``Interrupted.`` and no traceback.
 * SIGTERM and SIGHUP remove losscli's temporary files and exit 128 + the signal number.
 * Standard streams: a closed descriptor 0, 1 or 2 is pointed at ``/dev/null`` so that no file
   losscli opens can take its number (a later ``Error:`` line would land in it); stdin and
@@ -96,16 +96,55 @@ def _install_signal_handlers() -> None:
             signal.signal(sig, _on_signal)
 
 
+def _interrupted_early(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C while modules are still being imported: no exception (an import interrupted
+    half-way can fail in odd ways on its way out), just the message and exit 130."""
+    cleanup.remove_all()
+    with contextlib.suppress(OSError):
+        os.write(2, b"Interrupted.\n")
+    os._exit(EXIT_INTERRUPTED)
+
+
+def catch_early_interrupts() -> object:
+    """Make Ctrl-C exit 130 quietly until the commands are imported; returns the handler
+    that was installed before."""
+    return signal.signal(signal.SIGINT, _interrupted_early)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the command line (exit codes: see :class:`losscli.cli.group.LossGroup`)."""
     try:
+        previous = catch_early_interrupts()
+        if previous is _interrupted_early:  # installed by `python -m losscli` already
+            previous = signal.default_int_handler
         _guard_standard_streams()
         _install_signal_handlers()
         from losscli.cli import cli  # click and the commands: the heavy imports
 
+        # from here on Ctrl-C is a KeyboardInterrupt: the commands clean up on their way out
+        signal.signal(signal.SIGINT, previous)  # type: ignore[arg-type]
         cli.main(args=argv, prog_name="losscli")
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        _exit_interrupted()
+    except SystemExit as e:
+        if e.code == EXIT_INTERRUPTED:
+            _exit_interrupted()
+        raise
     finally:
         cleanup.remove_all()
+
+
+def _exit_interrupted() -> None:
+    """Exit 130 after Ctrl-C. Not by returning: CPython turns the exit into death by SIGINT
+    (-2 to a parent process) when the KeyboardInterrupt once passed through an ``eval`` of a
+    string, as in a namedtuple being defined while a module was imported."""
+    import atexit
+
+    cleanup.remove_all()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # closed or full: nothing more to say anyway
+            if stream is not None:
+                stream.flush()
+    os._exit(EXIT_INTERRUPTED)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from losscli.errors import LossInputError
+
 DEFAULT_SEED = 12345
 DEFAULT_RESAMPLES = 1000
 DEFAULT_LEVEL = 0.95
@@ -19,6 +21,11 @@ DEFAULT_LEVEL = 0.95
 # for all resamples at once, so the random reads stay cache-local (≈5× faster than one
 # gather over the whole array per resample)
 BLOCK_ROWS = 1 << 14  # a power of two <= 2**16: see _uniform_indices
+# bounds on the work --bootstrap can ask for (docs/limits.md): memory grows with the
+# resamples (their counts, and one block's draws for all of them: <= ~650 MB at 10 000),
+# time with resamples x rows
+MAX_RESAMPLES = 10_000
+MAX_DRAWS = 10**10
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,7 @@ def bootstrap_ratio(
     NumPy's default (linear) quantiles of the resampled ratios.
     """
     n = len(a)
+    check_work(resamples, n)
     if b is None:
         (sa,) = resampled_sums([a], resamples, seed)
         ratios = sa / n
@@ -97,3 +105,14 @@ def bootstrap_ratio(
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(ratios, [tail, 1.0 - tail])
     return Interval(float(low), float(high), level, resamples, seed)
+
+
+def check_work(resamples: int, n: int | None = None) -> None:
+    """Refuse a bootstrap over MAX_RESAMPLES resamples or MAX_DRAWS draws (resamples x n)."""
+    if resamples > MAX_RESAMPLES:
+        raise LossInputError(f"--bootstrap {resamples} is over the limit of {MAX_RESAMPLES} resamples")
+    if n is not None and resamples * n > MAX_DRAWS:
+        raise LossInputError(
+            f"--bootstrap {resamples} on {n} rows is {resamples * n:.3g} draws, over the limit of "
+            f"{MAX_DRAWS:.0e}; lower --bootstrap to {max(1, MAX_DRAWS // n)} or less"
+        )

@@ -23,6 +23,7 @@ from losscli.cli.output import Destination, ProgressBar
 from losscli.errors import LossInputError
 from losscli.options import Request
 
+MAX_RESAMPLES = 10_000  # losscli.stats.MAX_RESAMPLES (not imported: NumPy loads lazily)
 ROW_FORMATS = ("csv", "tsv", "jsonl")
 
 
@@ -127,6 +128,8 @@ def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
         )
     if explicit & {"resamples", "seed"} and p.get("ci") is None and not p.get("baseline"):
         raise click.UsageError("--bootstrap and --seed apply to --ci and --baseline")
+    if p["resamples"] > MAX_RESAMPLES:  # before any file is read
+        raise click.UsageError(f"--bootstrap {p['resamples']} is over the limit of {MAX_RESAMPLES} resamples")
     shown = "-q" if fmt == "quiet" else f"--format {fmt}"
     if ctx.get_parameter_source("fmt") == click.core.ParameterSource.ENVIRONMENT:
         shown += " (from LOSSCLI_FORMAT)"
@@ -304,9 +307,7 @@ def merge_command(parts: tuple[str, ...], **p: Any) -> None:
 
     if not all(parts):
         raise LossInputError("merge: a part's path is empty (an unset shell variable?)")
-    if len(set(parts)) != len(parts):
-        twice = next(path for path in parts if parts.count(path) > 1)
-        raise LossInputError(f"{twice} is named twice; each shard counts once")
+    merge.check_distinct(list(parts))
     docs = [merge.load_part(path) for path in parts]
     res = merge.combine(docs, list(parts))
     fmt = "quiet" if p["quiet"] else p["fmt"]

@@ -9,8 +9,6 @@ JSON is read whole (up to MAX_JSON_BYTES); rows are lists of numbers, objects pe
 from __future__ import annotations
 
 import json
-import os
-import stat
 
 import numpy as np
 
@@ -26,6 +24,7 @@ from losscli.readers.base import (
     register,
     split_rows,
 )
+from losscli.readers.jsontext import json_error, loads, read_json_bytes
 from losscli.readers.streams import (
     Peekable,
     SafeStream,
@@ -36,56 +35,9 @@ from losscli.readers.streams import (
     open_bytes,
 )
 
-MAX_JSON_BYTES = 1 << 31  # JSON is read whole: a bigger document is refused (docs/limits.md)
-INT_DIGITS = 18  # longer JSON integers are read as floats (float64 could not hold them anyway)
-
-
-def _parse_int(s: str) -> int | float:
-    """A JSON integer: Python's int() refuses more than 4300 digits (and float() of a huge
-    int overflows), so long ones are parsed as the float64 they would become."""
-    return int(s) if len(s) <= INT_DIGITS else float(s)
-
-
-def _loads(text: str) -> object:
-    return json.loads(text, parse_int=_parse_int)
-
-
-def read_bounded(stream: SafeStream | Peekable, name: str, limit: int = MAX_JSON_BYTES) -> bytes:
-    """All of ``stream``, refused as soon as it passes ``limit`` bytes (after decompression):
-    a file's size is checked before reading, a stream's bytes are counted as they come."""
-    raw = stream.stream if isinstance(stream, SafeStream) else stream
-    plain = not (isinstance(stream, SafeStream) and stream.compressed)
-    size = _file_size(raw.raw) if plain and isinstance(raw, Peekable) else None
-    if size is not None and size > limit:
-        raise _too_big(name, limit)
-    buf = bytearray()
-    while True:
-        block = stream.read(min(1 << 24, limit + 1 - len(buf)))
-        if not block:
-            return bytes(buf)
-        buf += block
-        if len(buf) > limit:
-            raise _too_big(name, limit)
-
-
-def _file_size(f: object) -> int | None:
-    """The size of a regular file behind ``f``, else None (a pipe, a terminal)."""
-    try:
-        st = os.fstat(f.fileno())  # type: ignore[attr-defined]
-    except (AttributeError, OSError, ValueError):
-        return None
-    return st.st_size if stat.S_ISREG(st.st_mode) else None
-
-
-def _too_big(name: str, limit: int) -> LossInputError:
-    return LossInputError(
-        f"{name}: JSON input over {limit >> 30} GiB is read whole; split it (losscli merge combines the "
-        "parts) or use CSV, which streams"
-    )
-
 
 def _json_source(stream: SafeStream, name: str, fmt: str) -> Source:
-    data = read_bounded(stream, name)
+    data = read_json_bytes(stream, name)
     hint = binary_hint(data[:10])
     if hint:
         raise LossInputError(f"{name}: {hint}")
@@ -96,19 +48,13 @@ def _json_source(stream: SafeStream, name: str, fmt: str) -> Source:
         raise LossInputError(f"{name}: empty input (no rows)")
     if fmt == "json":
         try:
-            doc = _loads(text)
+            doc = loads(text)
         except (json.JSONDecodeError, RecursionError) as e:
             if isinstance(e, json.JSONDecodeError) and e.msg == "Extra data":  # JSON Lines
                 return _jsonl_source(text, name)
-            raise _json_error(name, e) from None
+            raise json_error(name, e) from None
         return _from_document(doc, name)
     return _jsonl_source(text, name)
-
-
-def _json_error(name: str, e: Exception) -> LossInputError:
-    if isinstance(e, json.JSONDecodeError):
-        return LossInputError(f"{name}:{e.lineno}:{e.colno}: invalid JSON ({e.msg})")
-    return LossInputError(f"{name}: JSON nested too deeply")
 
 
 def read_json(path: str) -> object:
@@ -117,7 +63,7 @@ def read_json(path: str) -> object:
     name = display_name(path)
     raw = Peekable(open_bytes(path))
     try:
-        data = read_bounded(SafeStream(raw, name), name)
+        data = read_json_bytes(SafeStream(raw, name), name)
     finally:
         close_quietly(raw)
     if data.startswith(b"\xef\xbb\xbf"):
@@ -126,9 +72,9 @@ def read_json(path: str) -> object:
     if not text.strip():
         raise LossInputError(f"{name}: empty input")
     try:
-        return _loads(text)
+        return loads(text)
     except (json.JSONDecodeError, RecursionError) as e:
-        raise _json_error(name, e) from None
+        raise json_error(name, e) from None
 
 
 def _jsonl_source(text: str, name: str) -> Source:
@@ -138,7 +84,7 @@ def _jsonl_source(text: str, name: str) -> Source:
         if not ln.strip():
             continue
         try:
-            items.append(_loads(ln))
+            items.append(loads(ln))
         except json.JSONDecodeError as e:
             raise LossInputError(f"{name}:{i}:{e.colno}: invalid JSON ({e.msg})") from None
         except RecursionError:

@@ -4,6 +4,8 @@ upcast one chunk at a time). An array is (n,) or (n, k) of numbers, or (n,) of c
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from losscli.errors import LossInputError
@@ -19,6 +21,7 @@ def _open_npy(stream: SafeStream, path: str, name: str, compressed: bool) -> Row
     is memory-mapped from a plain file (and read whole from a stream)."""
     if compressed or path == "-":
         return streamed(stream, name)
+    size = os.path.getsize(path)
 
     def whole() -> np.ndarray:
         try:
@@ -26,7 +29,7 @@ def _open_npy(stream: SafeStream, path: str, name: str, compressed: bool) -> Row
         except (ValueError, OSError, EOFError) as e:
             raise npy_error(name, e) from None
 
-    return streamed(stream, name, fortran=whole)
+    return streamed(stream, name, fortran=whole, available=size)
 
 
 def _npy_source(stream: SafeStream, path: str, name: str, compressed: bool) -> Source:
