@@ -128,6 +128,9 @@ def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
         )
     if explicit & {"resamples", "seed"} and p.get("ci") is None and not p.get("baseline"):
         raise click.UsageError("--bootstrap and --seed apply to --ci and --baseline")
+    ci = p.get("ci")
+    if ci is not None and math.isnan(ci):  # click's range check lets NaN through
+        raise click.UsageError("--ci needs a level between 0 and 1, got nan")
     if p["resamples"] > MAX_RESAMPLES:  # before any file is read
         raise click.UsageError(f"--bootstrap {p['resamples']} is over the limit of {MAX_RESAMPLES} resamples")
     shown = "-q" if fmt == "quiet" else f"--format {fmt}"

@@ -32,6 +32,16 @@ def npy_error(name: str, e: Exception) -> LossInputError:
     return LossInputError(f"{name}: not a valid .npy/.npz file ({msg})")
 
 
+def as_text(arr: np.ndarray, name: str) -> np.ndarray:
+    """A str array from text (U) or byte strings (S); bytes must be UTF-8."""
+    if arr.dtype.kind == "S":
+        try:
+            return np.char.decode(arr, "utf-8")
+        except UnicodeDecodeError:
+            raise LossInputError(f"{name}: byte strings that are not UTF-8 text") from None
+    return arr.astype(str)
+
+
 def check_numbers(dtype: np.dtype, name: str, what: str) -> None:
     if dtype.kind not in "biuf":
         found = KINDS.get(dtype.kind, f"values of type {dtype}")
@@ -102,7 +112,7 @@ def _eof(need: int, got: int) -> ValueError:
 def _read_exact(f: IO[bytes] | Any, n: int) -> bytes:
     parts, got = [], 0
     while got < n:
-        b = f.read(n - got)
+        b = f.read(min(n - got, 1 << 24))  # a short stream stops early: never ask for all of n
         if not b:
             break
         parts.append(b)
@@ -136,6 +146,8 @@ def check_declared(
     read whole over MAX_WHOLE_BYTES."""
     declared = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     what = f"the header declares shape {tuple(shape)} of {dtype} ({declared} bytes)"
+    if math.prod(d for d in shape if d) * max(dtype.itemsize, 1) >= 1 << 62:  # NumPy cannot even
+        raise LossInputError(f"{name}: {what}: no array can have that shape")  # describe it
     if available is not None and declared > available:
         raise LossInputError(f"{name}: {what} but only {available} bytes are there; truncated or corrupt")
     row = math.prod(shape[1:]) * dtype.itemsize
@@ -143,8 +155,8 @@ def check_declared(
         raise LossInputError(f"{name}: {what}: one row is over the {MAX_ROW_BYTES >> 20} MiB limit")
     if whole and declared > MAX_WHOLE_BYTES:
         raise LossInputError(
-            f"{name}: {what}, read whole here (Fortran order from a stream), is over the "
-            f"{MAX_WHOLE_BYTES >> 30} GiB limit; save it in C order or as a plain file"
+            f"{name}: {what}, read whole here (text, or Fortran order from a stream), is over the "
+            f"{MAX_WHOLE_BYTES >> 30} GiB limit"
         )
 
 
@@ -159,7 +171,8 @@ def streamed(
     memory map), else it is read whole. ``available``: the most bytes the data can have
     (a file's or zip member's size), None for a stream."""
     shape, fortran_order, dtype = read_header(f, name)
-    whole = (fortran_order and fortran is None) or not shape
+    # read whole: Fortran order from a stream, a 0-d array, text (class names are taken at once)
+    whole = (fortran_order and fortran is None) or not shape or dtype.kind in "US"
     check_declared(shape, dtype, name, available, whole)
     if fortran_order and fortran is not None:
         arr = fortran()

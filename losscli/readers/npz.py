@@ -20,6 +20,7 @@ from losscli.readers.arrays import (
     MAX_WHOLE_BYTES,
     Part,
     Rows,
+    as_text,
     chunks,
     mapped,
     npy_error,
@@ -148,7 +149,7 @@ def _source(arrays: dict[str, Rows], name: str) -> Source:
         if other == key:
             continue
         if arr.dtype.kind in "US" and len(arr.shape) == 1 and arr.shape[0] == n:
-            part = Part(1, text=arr.take(n).astype(str))
+            part = Part(1, text=as_text(arr.take(n), name))
         else:
             part = Part(table_width(arr.dtype, arr.shape, name, repr(other)), arr)
         if arr.shape[0] != n:

@@ -9,7 +9,7 @@ import os
 import numpy as np
 
 from losscli.errors import LossInputError
-from losscli.readers.arrays import Part, Rows, chunks, npy_error, streamed, table_width
+from losscli.readers.arrays import Part, Rows, as_text, chunks, npy_error, streamed, table_width
 from losscli.readers.base import Chunk, Context, Reader, Source, register
 from losscli.readers.streams import SafeStream
 
@@ -42,7 +42,7 @@ def _npy_source(stream: SafeStream, path: str, name: str, compressed: bool) -> S
     if rows.dtype.kind in "US" and len(rows.shape) == 1:  # class names, e.g. a labels file
         if rows.shape[0] == 0:
             raise LossInputError(f"{name}: empty array (no rows)")
-        text = np.char.strip(rows.take(rows.shape[0]).astype(str))
+        text = np.char.strip(as_text(rows.take(rows.shape[0]), name))
         chunk = Chunk(np.full((len(text), 1), np.nan), {0: text}, 0, None)
         return Source(name, 1, None, {0}, iter([chunk]), fmt="npy")
     k = table_width(rows.dtype, rows.shape, name, "the array")

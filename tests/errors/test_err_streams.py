@@ -133,3 +133,8 @@ def test_empty_score_path_is_one_error_line() -> None:
 
 def test_empty_merge_part_is_one_error_line(tmp_path: Path) -> None:
     assert_input_error(run("merge", ""), "empty")
+
+
+@pytest.mark.parametrize("level", ["nan", "NaN"])
+def test_ci_level_nan_is_one_error_line(level: str, ok: str) -> None:
+    assert_input_error(run("bce", "--logits", ok, "--ci", level), "--ci", "nan")
