@@ -91,6 +91,7 @@ def _run(
 ) -> Result:
     family = "softmax" if command == "ce" else "sigmoid"
     class_axis = int(opts.pop("class_axis", -1))
+    calibration = opts.pop("calibration", None)
     if labels is None:
         raise LossInputError("labels are required")
     raw = _array(scores, kind)
@@ -117,6 +118,7 @@ def _run(
         options=core.LossOptions(loss=command, input=kind, **opts),
         keep_per_sample=True,
         top=None,
+        calibration=calibration,
     )
     inputs = Inputs(req, score_src, _source(y, "labels"), None)
     return pipeline.run_inputs(req, inputs)
@@ -145,6 +147,7 @@ def bce(
     threshold: float = 0.5,
     sample_weight: Any = None,
     convention: str = "torch",
+    calibration: int | None = None,
 ) -> Result:
     """Sigmoid cross-entropy, as ``losscli bce``: scores (n,) binary or (n, k) multi-label
     (or (N, d1, …) elementwise), labels of the same shape (0/1 or soft in [0, 1])."""
@@ -155,6 +158,7 @@ def bce(
         weight=_floats(weight),
         label_smoothing=float(label_smoothing),
         threshold=float(threshold),
+        calibration=calibration,
     )
     return _run("bce", kind, scores, labels, sample_weight, opts)
 
@@ -171,6 +175,7 @@ def ce(
     sample_weight: Any = None,
     convention: str = "torch",
     class_axis: int = -1,
+    calibration: int | None = None,
 ) -> Result:
     """Softmax cross-entropy, as ``losscli ce``: scores (n, C) — or (N, d1, …, C), or
     PyTorch's (N, C, d1, …) with ``class_axis=1`` — and class-index labels (n,) / (N, d1, …),
@@ -182,6 +187,7 @@ def ce(
         ignore_index=None if ignore_index is None else int(ignore_index),
         label_smoothing=float(label_smoothing),
         class_axis=class_axis,
+        calibration=calibration,
     )
     return _run("ce", kind, scores, labels, sample_weight, opts)
 
@@ -197,6 +203,7 @@ def focal(
     threshold: float = 0.5,
     sample_weight: Any = None,
     convention: str = "torch",
+    calibration: int | None = None,
 ) -> Result:
     """Sigmoid focal loss, as ``losscli focal``. ``alpha=None`` is the convention's default
     (torchvision's 0.25; no α term under keras); a negative α turns the term off."""
@@ -207,6 +214,7 @@ def focal(
         gamma=float(gamma),
         pos_weight=_floats(pos_weight),
         threshold=float(threshold),
+        calibration=calibration,
     )
     return _run("focal", kind, scores, labels, sample_weight, opts)
 
@@ -220,6 +228,7 @@ _READ_OPTIONS = {
     "header": "header",
     "delimiter": "delimiter",
     "baseline": "baseline_path",
+    "calibration": "calibration",
 }
 
 

@@ -164,6 +164,7 @@ def combine(parts: list[dict[str, Any]], paths: list[str]) -> Result:
         signature=str(first["signature"]),
         sample_weight_col=first.get("sample_weight_col"),
     )
+    res.calibration_state = _calibration(parts, paths)
     res.extra["parts"] = len(parts)
     if all("per_class" in d for d in parts):
         res.extra["per_class"] = True
@@ -199,6 +200,28 @@ def _summary(doc: dict[str, Any], class_sum: np.ndarray, class_count: np.ndarray
         class_sum=np.zeros(0),
         class_count=np.zeros(0, dtype=np.int64),
     )
+
+
+def _calibration(parts: list[dict[str, Any]], paths: list[str]) -> Any:
+    """The shards' reliability bins merged exactly (None unless every shard has them)."""
+    docs = [d.get("calibration") for d in parts]
+    if not all(isinstance(c, dict) and isinstance(c.get("partial"), dict) for c in docs):
+        return None
+    from losscli.calibration import CalibrationAccumulator
+
+    accs = []
+    for c, path in zip(docs, paths, strict=True):
+        try:
+            accs.append(CalibrationAccumulator.from_dict(c["partial"]))  # type: ignore[index]
+        except LossInputError as e:
+            raise LossInputError(f'{path}: "calibration": {e.message}') from None
+    total = accs[0]
+    for acc, path in zip(accs[1:], paths[1:], strict=True):
+        try:
+            total.merge(acc)
+        except LossInputError as e:
+            raise LossInputError(f"{path}: {e.message}") from None
+    return total
 
 
 def _per_class(parts: list[dict[str, Any]], paths: list[str]) -> tuple[np.ndarray, np.ndarray]:

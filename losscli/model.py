@@ -83,6 +83,7 @@ class Result:
     sample_weights: np.ndarray | None = None
     denom: np.ndarray | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    calibration_state: Any = None  # a CalibrationAccumulator with --calibration
 
     # The Python API's view: plain numbers and the JSON object.
     @property
@@ -103,6 +104,11 @@ class Result:
     @property
     def accuracy(self) -> float | None:
         return None if self.summary.accuracy is None else float(self.summary.accuracy)
+
+    @property
+    def calibration(self) -> dict[str, Any] | None:
+        """``{"brier", "ece", "mce", "bins": [...]}`` with ``--calibration``, else None."""
+        return None if self.calibration_state is None else self.calibration_state.result()
 
     def to_dict(self) -> dict[str, Any]:
         """The object ``--format json`` prints (non-finite numbers as None)."""

@@ -102,6 +102,8 @@ def finish(part: Partial, plan: Plan, path: str) -> Result:
         sample_weights=_join(part.weights),
         denom=_join(part.denom),
     )
+    if part.calibration is not None:
+        res.calibration_state = part.calibration
     if plan.mode == "multiclass" and not plan.soft:
         # exp of the mean token loss: what language-model evaluations report
         res.extra["perplexity"] = math.exp(summary.mean) if summary.mean < 709.0 else math.inf

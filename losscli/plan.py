@@ -74,6 +74,11 @@ def make_plan(
     opts = _resolve(req, inputs, choice.mode)
     soft = choice.mode == "multiclass" and n_label_cols > 1
     _refuse(opts, choice.mode, kind, soft)
+    if req.calibration is not None and (soft or kind == "soft"):
+        raise LossInputError(
+            f"{inputs.scores.path}: --calibration needs hard labels (0/1 or class indices), not soft "
+            "targets: neither brier_score_loss nor the calibration errors define it for them"
+        )
     lay = inputs.lay
     meta = Meta(choice.mode, inputs.k, lay.classes, lay.score_names, soft, opts)
     plan = Plan(

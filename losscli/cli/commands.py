@@ -51,6 +51,12 @@ def _loss_options(command: str, kind: str, p: dict[str, Any]) -> Any:
     return core.LossOptions(loss=command, input=kind, convention=p["convention"], **values)
 
 
+def _needs_per_sample(fmt: str) -> bool:
+    from losscli.render import RENDERERS
+
+    return RENDERERS[fmt].needs_per_sample
+
+
 def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
     """The :class:`Request` for click's parameter values ``p``."""
     kind, paths = _score_source(command, p)
@@ -67,10 +73,17 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         weight_col=p.get("sample_weight_col"),
         classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") is not None else None,
         options=_loss_options(command, kind, p),
-        keep_per_sample=fmt == "json" or p.get("ci") is not None or len(paths) > 1,
+        # the renderer may need them (json prints them, the table and markdown draw and
+        # summarise them); the bootstrap resamples them, --plot draws them
+        keep_per_sample=_needs_per_sample(fmt)
+        or p.get("ci") is not None
+        or len(paths) > 1
+        or bool(p.get("plot")),
         top=p["top"] if fmt == "table" else None,
         sort=p["sort"],
         baseline_path=p.get("baseline"),
+        calibration=p.get("calibration"),
+        class_axis=p.get("class_axis"),
         read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")},
     )
 
@@ -81,6 +94,10 @@ def _run(command: str, p: dict[str, Any]) -> None:
     req = build_request(command, p, fmt)
     models = _score_source(command, p)[1]
     _check_run_options(p, fmt, len(models))
+    if p.get("plot"):
+        from losscli.plot import check_plot_path
+
+        check_plot_path(p["plot"])
 
     from losscli import compare, pipeline, render
 
@@ -98,6 +115,8 @@ def _run(command: str, p: dict[str, Any]) -> None:
             res.extra["per_class"] = True
         so = compare.StatsOptions(p.get("ci"), p["resamples"], p["seed"], p.get("baseline"))
         compare.apply(res, so)
+        if p.get("plot"):
+            _plot(res, p["plot"])
         if len(models) > 1:
             others = [pipeline.run(replace(req, score_path=m, top=None)) for m in models[1:]]
             res.extra["models"] = compare.models(res, others, so)
@@ -139,6 +158,7 @@ def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
     summary_formats = ("table", "json", "markdown")
     for flag, given in (
         ("--ci", p.get("ci") is not None),
+        ("--calibration", p.get("calibration") is not None),
         ("--per-class", bool(p.get("per_class"))),
         ("--baseline without --fail-if-worse", bool(p.get("baseline")) and not p.get("fail_if_worse")),
     ):
@@ -146,12 +166,35 @@ def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
             raise click.UsageError(f"{flag} is shown by the table, json and markdown formats, not {shown}")
     if explicit & {"top", "sort"} and fmt != "table":
         raise click.UsageError(f"--top and --sort shape the table, not {shown}")
+    for flag, key in (("--color", "color"), ("--pictures", "pictures")):
+        if p.get(key) is not None and fmt != "table":
+            raise click.UsageError(f"{flag} shapes the table, not {shown}")
+    if p.get("precision") is not None and fmt not in ("table", "markdown"):
+        raise click.UsageError(f"--precision rounds the table and markdown, not {shown} (full precision)")
     fail_above = p.get("fail_above")
     if fail_above is not None and math.isnan(fail_above):
         raise click.UsageError("--fail-above needs a number, got nan")
     reader = os.environ.get("LOSSCLI_READER", "auto")
     if reader not in ("auto", "numpy", "arrow"):
         raise click.UsageError(f"LOSSCLI_READER must be auto, numpy or arrow, got {reader!r}")
+
+
+def _plot(res: Any, path: str) -> None:
+    """``--plot``: the loss histogram, the reliability diagram and per-class bars to a file."""
+    import numpy as np
+
+    from losscli import charts, plot, render
+
+    finite = res.per_sample[np.isfinite(res.per_sample)]
+    hist = charts.loss_histogram(finite)
+    plot.write_plot(
+        path,
+        histogram=hist,
+        shares=charts.loss_shares(finite, hist[0]),
+        note=charts.tail_note(finite),
+        reliability=res.calibration,
+        per_class=render.per_class(res) if res.extra.get("per_class") else None,
+    )
 
 
 def _write_summary(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> None:
@@ -161,10 +204,13 @@ def _write_summary(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> 
     renderer = RENDERERS[fmt]
     if renderer.streams_rows:
         return
-    if "is_tty" in renderer.options:
-        renderer.write(res, dest.stream, is_tty=dest.is_tty())
-    else:
-        renderer.write(res, dest.stream)
+    given = {
+        "is_tty": dest.is_tty(),
+        "precision": p.get("precision"),
+        "color": p.get("color"),
+        "pictures": p.get("pictures"),
+    }
+    renderer.write(res, dest.stream, **{k: v for k, v in given.items() if k in renderer.options})
 
 
 def _warn(res: Any, fmt: str) -> None:

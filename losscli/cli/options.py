@@ -78,6 +78,12 @@ def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., An
         click.option(
             "--delimiter", metavar="CHAR", help="CSV delimiter (default: by extension, else sniffed)."
         ),
+        click.option(
+            "--class-axis",
+            type=click.IntRange(-1),
+            hidden=not log_probs,
+            help="n-d scores: the class axis (default last, as (N, T, C); 1 for PyTorch's (N, C, d1, …)).",
+        ),
     ]
     return _apply(opts, f)
 
@@ -119,6 +125,22 @@ def output_options(f: Callable[..., Any], *, rows: bool = True) -> Callable[...,
         click.option(
             "--per-class", is_flag=True, help="Mean loss and count per class (per output for multi-label)."
         ),
+        click.option(
+            "--precision",
+            type=click.IntRange(0, 17),
+            metavar="N",
+            help="Decimals of the table's numbers (default 6); machine formats keep full precision.",
+        ),
+        click.option(
+            "--color/--no-color",
+            default=None,
+            help="Colour in the table (default: on a terminal; NO_COLOR, FORCE_COLOR honoured).",
+        ),
+        click.option(
+            "--pictures/--no-pictures",
+            default=None,
+            help="The loss histogram, reliability diagram and bars (default: on a terminal).",
+        ),
     ]
     return _apply(opts, f)
 
@@ -145,6 +167,22 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--seed", type=click.IntRange(min=0), default=12345, show_default=True, help="Bootstrap seed."
+        ),
+        click.option(
+            "--calibration",
+            type=click.IntRange(1, 10_000),
+            is_flag=False,
+            flag_value=15,
+            default=None,
+            metavar="[BINS]",
+            help="Brier score, ECE and MCE with reliability bins (BINS default 15).",
+        ),
+        click.option(
+            "--plot",
+            metavar="FILE",
+            type=click.Path(dir_okay=False),
+            help="Draw the loss histogram (+ reliability with --calibration, bars with --per-class) "
+            "to .png/.svg/.pdf (needs losscli[plot]).",
         ),
         click.option(
             "--baseline",

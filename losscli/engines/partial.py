@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from losscli import core
+from losscli.calibration import CalibrationAccumulator
 from losscli.model import RowBlock
 
 
@@ -80,6 +81,7 @@ class Partial:
     weights: list[np.ndarray] = field(default_factory=list)
     baseline_per_sample: list[np.ndarray] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    calibration: CalibrationAccumulator | None = None
 
     def merge(self, other: Partial) -> None:
         """Fold in the partial of the rows that follow this one's."""
@@ -92,3 +94,5 @@ class Partial:
         self.weights += other.weights
         self.baseline_per_sample += other.baseline_per_sample
         self.warnings += [w for w in other.warnings if w not in self.warnings]
+        if self.calibration is not None and other.calibration is not None:
+            self.calibration.merge(other.calibration)

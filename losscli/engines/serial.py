@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 import numpy as np
 
 from losscli import columns, core
+from losscli.calibration import CalibrationAccumulator, probabilities
 from losscli.engines.partial import Partial, TopRows
 from losscli.errors import LossInputError
 from losscli.inputs import ChunkArrays, Inputs
@@ -25,7 +26,10 @@ Progress = Callable[[int, int], None]
 def new_partial(plan: Plan) -> Partial:
     """An empty partial for ``plan``."""
     base = core.Accumulator(plan.opts, plan.mode, plan.k) if plan.req.baseline_path else None
-    return Partial(core.Accumulator(plan.opts, plan.mode, plan.k), base, TopRows(plan.req.top, plan.req.sort))
+    part = Partial(core.Accumulator(plan.opts, plan.mode, plan.k), base, TopRows(plan.req.top, plan.req.sort))
+    if plan.req.calibration is not None:
+        part.calibration = CalibrationAccumulator(plan.req.calibration, plan.mode)
+    return part
 
 
 def run(
@@ -80,6 +84,11 @@ def add_chunk(
         if w not in part.warnings:
             part.warnings.append(w)
     part.acc.add(r, a.weights)
+    if part.calibration is not None:
+        try:
+            _calibrate(plan, part.calibration, a.x, t, r.valid)
+        except LossInputError as e:
+            raise inputs.locate(e, chunks) from None
     if plan.req.keep_per_sample or a.baseline is not None:
         _keep(part, r, a)
     block = RowBlock(
@@ -93,6 +102,22 @@ def add_chunk(
     )
     part.top.add(block)
     return block
+
+
+def _calibrate(
+    plan: Plan, cal: CalibrationAccumulator, x: np.ndarray, t: core.Targets, valid: np.ndarray
+) -> None:
+    """Fold one chunk's probabilities into the reliability bins (ignored rows left out)."""
+    p = probabilities(x, plan.opts.input, plan.opts.family)
+    if plan.mode == "multiclass":
+        assert t.index is not None
+        cal.add_multiclass(p[valid], t.index[valid])
+    elif plan.mode == "binary":
+        assert t.y is not None
+        cal.add_binary(p[:, 0], t.y[:, 0])
+    else:
+        assert t.y is not None
+        cal.add_multilabel(p, t.y)
 
 
 def _keep(part: Partial, r: core.ChunkResult, a: ChunkArrays) -> None:

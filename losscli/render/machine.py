@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import json
 import math
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 from losscli.model import Result
 from losscli.render.cells import full
+from losscli.render.numbers import Numbers
 from losscli.render.summary import notes, summary_dict, summary_pairs
 
 JSON_SLICE = 1 << 16  # per_sample values formatted at a time
@@ -53,14 +57,34 @@ def render_quiet(res: Result, out: IO[str]) -> None:
     out.write(full(res.summary.mean) + "\n")
 
 
-def render_markdown(res: Result, out: IO[str]) -> None:
-    """The summary as a two-column GFM table, then the notes as quotes."""
+def render_markdown(res: Result, out: IO[str], *, precision: int | None = None) -> None:
+    """The summary as a two-column GFM table, then the notes as quotes. ``precision`` None:
+    numbers in full (as 0.1 wrote them); N: N decimals, thousands separators, labelled CI."""
     out.write(f"### losscli {res.opts.loss}: `{res.path}`\n\n")
     out.write("| | |\n|---|---|\n")
-    for k, v in summary_pairs(res):
+    for k, v in summary_pairs(res, Numbers(precision)):
         cell = v.replace("|", "\\|")
         out.write(f"| {k} | {cell} |\n")
     sig = res.signature.replace("|", "\\|")  # GFM splits cells on | even inside code
     out.write(f"| signature | `{sig}` |\n")
     for line in notes(res):
         out.write(f"\n> {line}\n")
+    if res.per_sample is not None:
+        out.write(_histogram_block(res.per_sample))
+
+
+def _histogram_block(per_sample: np.ndarray) -> str:
+    """The per-sample loss histogram as a Mermaid chart (rendered on CI job pages)."""
+    import numpy as np
+
+    from losscli import charts
+
+    finite = per_sample[np.isfinite(per_sample)]
+    edges, counts = charts.loss_histogram(finite)
+    block = charts.mermaid_xychart(
+        edges,
+        counts,
+        "Per-sample loss (bars: rows; line: share of the summed loss)",
+        charts.loss_shares(finite, edges),
+    )
+    return f"\n{block}" if block else ""
