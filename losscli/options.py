@@ -39,6 +39,9 @@ class Request:
     classes: list[str] | None = None
     options: LossOptions | None = None
     keep_per_sample: bool = False  # per-sample losses in the result (json, bootstrap)
+    # keep them only while the input has at most this many rows (None: always); the table
+    # wants them for quantiles and the histogram, not at the price of memory growing
+    per_sample_cap: int | None = None
     top: int | None = 20  # table rows; None when no table is drawn
     sort: str = "index"
     baseline_path: str | None = None

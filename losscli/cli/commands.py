@@ -25,6 +25,7 @@ from losscli.options import Request
 
 MAX_RESAMPLES = 10_000  # losscli.stats.MAX_RESAMPLES (not imported: NumPy loads lazily)
 ROW_FORMATS = ("csv", "tsv", "jsonl")
+TABLE_PER_SAMPLE_ROWS = 1_000_000  # 8 MiB a kept array: the table's quantiles and histogram
 
 
 def _score_source(command: str, p: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -79,6 +80,10 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         or p.get("ci") is not None
         or len(paths) > 1
         or bool(p.get("plot")),
+        # the table alone wants them for its summary: not past TABLE_PER_SAMPLE_ROWS
+        per_sample_cap=TABLE_PER_SAMPLE_ROWS
+        if fmt == "table" and not p.get("ci") and len(paths) == 1 and not p.get("plot")
+        else None,
         top=p["top"] if fmt == "table" else None,
         sort=p["sort"],
         baseline_path=p.get("baseline"),
@@ -276,42 +281,8 @@ def _command(name: str, help_text: str, *, log_probs: bool) -> None:
     cli.command(name, no_args_is_help=True)(f)
 
 
-# --help text per command: one per loss of losscli.specs.LOSSES, then auto (a loss without
-# an entry here fails at import)
-HELP = {
-    "bce": """Sigmoid cross-entropy: binary (1 score column) or multi-label (K columns, K labels).
-
-    PyTorch's BCEWithLogitsLoss for --logits, BCELoss (log clamped at -100) for --probs.
-
-    \b
-    Examples:
-      losscli bce --logits preds.csv                  # label column found by name
-      losscli bce --probs p.npy --labels y.npy -q
-      losscli bce --logits ml.csv --label-col 4-6 --pos-weight 2 --format json
-    """,
-    "ce": """Softmax cross-entropy over K >= 2 classes (multiclass).
-
-    PyTorch's CrossEntropyLoss for --logits, NLLLoss for --log-probs, NLLLoss(log p) for
-    --probs. Labels are class indices, class names matching the score header, or K columns
-    of (soft) targets.
-
-    \b
-    Examples:
-      losscli ce --logits logits.csv                  # header cat,dog,bird,label
-      losscli ce --logits x.npy --labels y.npy --weight 1,2,0.5 --ignore-index -100
-      losscli ce --probs p.csv --label-smoothing 0.1 --convention keras -q
-    """,
-    "focal": """Sigmoid focal loss (torchvision's sigmoid_focal_loss), binary or multi-label.
-
-    loss = α_t·(1 - p_t)^γ·BCE, mean over all elements. --alpha defaults to 0.25
-    (negative: no α term); --gamma to 2. Under --convention keras, α applies only when given.
-
-    \b
-    Examples:
-      losscli focal --logits preds.csv
-      losscli focal --logits preds.csv --alpha -1 --gamma 0   # equals bce
-    """,
-    "auto": """Pick binary, multi-label or multiclass from the data, say why, and compute it.
+# --help of auto (each loss's own text is its LossSpec.help)
+AUTO_HELP = """Pick binary, multi-label or multiclass from the data, say why, and compute it.
 
     One score column: binary (bce). K >= 2 score columns and one label column of class
     indices or names: multiclass (ce). K score columns and K label columns: multiclass when
@@ -321,17 +292,16 @@ HELP = {
     Examples:
       losscli auto --logits preds.csv
       cat preds.jsonl | losscli auto --logits - --format json
-    """,
-}
+    """
 
 
 def _register() -> None:
     from losscli.specs import LOSSES
 
     for spec in LOSSES.values():
-        _command(spec.name, HELP[spec.name], log_probs="log_probs" in spec.inputs)
+        _command(spec.name, spec.help, log_probs="log_probs" in spec.inputs)
     # auto may pick ce, so it takes every score kind
-    _command("auto", HELP["auto"], log_probs=True)
+    _command("auto", AUTO_HELP, log_probs=True)
 
 
 _register()

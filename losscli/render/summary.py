@@ -206,4 +206,10 @@ def notes(res: Result) -> list[str]:
     if s.nonfinite:
         noun = "1 loss is" if s.nonfinite == 1 else f"{s.nonfinite} losses are"
         out.append(f"{noun} infinite (a probability of exactly 0 for the true class).")
+    cap = res.extra.get("per_sample_cap")
+    if cap:
+        out.append(
+            f"More than {cap:,} rows: the quantiles and the loss histogram are left out so that memory "
+            "stays flat (--format json or --plot keep every per-sample loss)."
+        )
     return out
