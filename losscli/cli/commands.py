@@ -23,6 +23,7 @@ from losscli.cli.output import Destination, ProgressBar
 from losscli.errors import LossInputError
 from losscli.options import Request
 
+MAX_RESAMPLES = 10_000  # losscli.stats.MAX_RESAMPLES (not imported: NumPy loads lazily)
 ROW_FORMATS = ("csv", "tsv", "jsonl")
 TABLE_PER_SAMPLE_ROWS = 1_000_000  # 8 MiB a kept array: the table's quantiles and histogram
 
@@ -71,7 +72,7 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         score_cols=p.get("score_cols"),
         label_cols=",".join(p["label_col"]) if p.get("label_col") else None,
         weight_col=p.get("sample_weight_col"),
-        classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") else None,
+        classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") is not None else None,
         options=_loss_options(command, kind, p),
         # the renderer may need them (json prints them, the table and markdown draw and
         # summarise them); the bootstrap resamples them, --plot draws them
@@ -151,6 +152,11 @@ def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
         )
     if explicit & {"resamples", "seed"} and p.get("ci") is None and not p.get("baseline"):
         raise click.UsageError("--bootstrap and --seed apply to --ci and --baseline")
+    ci = p.get("ci")
+    if ci is not None and math.isnan(ci):  # click's range check lets NaN through
+        raise click.UsageError("--ci needs a level between 0 and 1, got nan")
+    if p["resamples"] > MAX_RESAMPLES:  # before any file is read
+        raise click.UsageError(f"--bootstrap {p['resamples']} is over the limit of {MAX_RESAMPLES} resamples")
     shown = "-q" if fmt == "quiet" else f"--format {fmt}"
     if ctx.get_parameter_source("fmt") == click.core.ParameterSource.ENVIRONMENT:
         shown += " (from LOSSCLI_FORMAT)"
@@ -204,7 +210,7 @@ def _write_summary(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> 
     if renderer.streams_rows:
         return
     given = {
-        "is_tty": not p.get("output") and sys.stdout.isatty(),
+        "is_tty": dest.is_tty(),
         "precision": p.get("precision"),
         "color": p.get("color"),
         "pictures": p.get("pictures"),
@@ -318,9 +324,9 @@ def merge_command(parts: tuple[str, ...], **p: Any) -> None:
     """
     from losscli import merge, render
 
-    if len(set(parts)) != len(parts):
-        twice = next(path for path in parts if parts.count(path) > 1)
-        raise LossInputError(f"{twice} is named twice; each shard counts once")
+    if not all(parts):
+        raise LossInputError("merge: a part's path is empty (an unset shell variable?)")
+    merge.check_distinct(list(parts))
     docs = [merge.load_part(path) for path in parts]
     res = merge.combine(docs, list(parts))
     fmt = "quiet" if p["quiet"] else p["fmt"]
