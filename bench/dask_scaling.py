@@ -67,7 +67,9 @@ class Cluster:
         self.address = f"tcp://127.0.0.1:{port}"
         dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        self.procs = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet)]
+        self.procs = [
+            subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], **quiet)
+        ]
         time.sleep(2)
         worker = [sys.executable, "-m", "distributed.cli.dask_worker", self.address, "--host", "127.0.0.1"]
         for _ in range(workers):
@@ -110,11 +112,15 @@ def main() -> None:
     ]
     for n in (int(w) for w in a.workers.split(",")):
         local = median_run([*base, "--engine", "dask", "--workers", str(n)], a.runs, reference)
-        lines.append(f"| dask, local cluster per run | {n} | {local:.2f} | {local / serial:.2f} | {a.rows / local:,.0f} |")
+        lines.append(
+            f"| dask, local cluster per run | {n} | {local:.2f} | {local / serial:.2f} "
+            f"| {a.rows / local:,.0f} |"
+        )
         with Cluster(n, 8790 + n) as c:
             joined = median_run([*base, "--engine", "dask", "--scheduler", c.address], a.runs, reference)
         lines.append(
-            f"| dask, running cluster (--scheduler) | {n} | {joined:.2f} | {joined / serial:.2f} | {a.rows / joined:,.0f} |"
+            f"| dask, running cluster (--scheduler) | {n} | {joined:.2f} | {joined / serial:.2f} "
+            f"| {a.rows / joined:,.0f} |"
         )
     text = "\n".join(lines) + "\n"
     print(text)

@@ -41,19 +41,28 @@ def datasets(root: Path) -> list[tuple[str, list[str]]]:
     x = rng.normal(0, 1.5, (n, 5))
     y = rng.integers(0, 5, n)
     w = rng.exponential(1.0, n)
-    rows = [",".join(map(repr, r)) + f",{c},{v!r}" for r, c, v in zip(x.tolist(), y.tolist(), w.tolist(), strict=True)]
+    rows = [
+        ",".join(map(repr, r)) + f",{c},{v!r}"
+        for r, c, v in zip(x.tolist(), y.tolist(), w.tolist(), strict=True)
+    ]
     glob = _write(root / "ce", "a,b,c,d,e,label,w", rows)
-    out.append((f"ce, 5 classes, sample weights, n={n:,}", ["ce", "--logits", glob, "--sample-weight-col", "w"]))
+    out.append(
+        (f"ce, 5 classes, sample weights, n={n:,}", ["ce", "--logits", glob, "--sample-weight-col", "w"])
+    )
     n = 5_000
     p = np.clip(rng.beta(0.3, 0.3, n), 1e-6, 1 - 1e-6)  # confident, often wrong: heavy tail
     y = rng.integers(0, 2, n)
     rows = [f"{a!r},{b}" for a, b in zip(p.tolist(), y.tolist(), strict=True)]
-    out.append((f"bce on probs, heavy-tailed, n={n:,}", ["bce", "--probs", _write(root / "h", "p,label", rows)]))
+    out.append(
+        (f"bce on probs, heavy-tailed, n={n:,}", ["bce", "--probs", _write(root / "h", "p,label", rows)])
+    )
     return out
 
 
 def ci(args: list[str]) -> dict:
-    r = subprocess.run([*LOSSCLI, *args, "--ci", "--format", "json"], capture_output=True, text=True, check=True)
+    r = subprocess.run(
+        [*LOSSCLI, *args, "--ci", "--format", "json"], capture_output=True, text=True, check=True
+    )
     return json.loads(r.stdout)
 
 
@@ -63,7 +72,8 @@ def main() -> None:
     ap.add_argument("--out")
     a = ap.parse_args()
     lines = [
-        "| data (4 partitions) | mean | exact bootstrap (serial) | Poisson bootstrap (dask) | Δlow, Δhigh (× width) |",
+        "| data (4 partitions) | mean | exact bootstrap (serial) | Poisson bootstrap (dask) "
+        "| Δlow, Δhigh (× width) |",
         "| --- | ---: | --- | --- | ---: |",
     ]
     with tempfile.TemporaryDirectory() as tmp:

@@ -51,10 +51,16 @@ def parse_columns(spec: str, src: Source, option: str) -> list[int]:
 
 
 def _name(tok: str, names: list[str]) -> int | None:
-    if tok in names:
-        return names.index(tok)
     lower = [n.lower() for n in names]
-    return lower.index(tok.lower()) if tok.lower() in lower else None
+    for pool, key in ((names, tok), (lower, tok.lower())):
+        if key in pool:
+            if pool.count(key) > 1:
+                cols = ", ".join(str(j + 1) for j, n in enumerate(pool) if n == key)
+                raise LossInputError(
+                    f"column name {tok!r} is not unique in the header (columns {cols}); pick by 1-based index"
+                )
+            return pool.index(key)
+    return None
 
 
 def _range(part: str, src: Source, option: str, names: list[str]) -> tuple[int, int] | None:
@@ -110,13 +116,31 @@ def layout(
     classes: list[str] | None,
 ) -> Layout:
     """Apply the spec's column rules; ``labels`` is None when labels live in ``scores``."""
-    wcol = None
-    if weight_col:
-        picked = parse_columns(weight_col, scores, "--sample-weight-col (looked up in the score file)")
-        if len(picked) != 1:
-            raise LossInputError("--sample-weight-col takes one column")
-        wcol = picked[0]
+    wcol = _weight_col(scores, weight_col)
     named_labels = named_label_cols(scores)
+    lcols, taken = _label_cols(scores, labels, label_cols, score_cols, named_labels)
+    scols = _score_cols(scores, labels, score_cols, taken, wcol, named_labels)
+    _check_overlaps(scores, labels, scols, lcols, wcol)
+    names = scores.names
+    score_names = [names[j] for j in scols] if names else [str(j) for j in range(len(scols))]
+    if classes is None and scores.names and len(scols) > 1:
+        classes = score_names
+    return Layout(scols, lcols, wcol, classes, score_names)
+
+
+def _weight_col(scores: Source, weight_col: str | None) -> int | None:
+    if not weight_col:
+        return None
+    picked = parse_columns(weight_col, scores, "--sample-weight-col (looked up in the score file)")
+    if len(picked) != 1:
+        raise LossInputError("--sample-weight-col takes one column")
+    return picked[0]
+
+
+def _label_cols(
+    scores: Source, labels: Source | None, label_cols: str | None, score_cols: str | None, named: list[int]
+) -> tuple[list[int], set[int]]:
+    """The label columns, and the score-file columns they take away from the scores."""
     if labels is not None:
         if label_cols:
             lcols = parse_columns(label_cols, labels, "--label-col")
@@ -124,54 +148,61 @@ def layout(
             lcols = list(labels.label_hint)
         else:
             lcols = named_label_cols(labels) or list(range(labels.ncols))
-        taken = set(named_labels) if not score_cols else set()
-    else:
-        if label_cols:
-            lcols = parse_columns(label_cols, scores, "--label-col")
-        elif scores.label_hint:
-            lcols = list(scores.label_hint)
-        elif named_labels:
-            if len(named_labels) > 1:
-                found = ", ".join(repr(scores.names[j]) for j in named_labels)  # type: ignore[index]
-                raise LossInputError(
-                    f"{scores.path}: several label-like columns ({found}); choose one with --label-col"
-                )
-            lcols = named_labels
-        else:
-            cols = f"; its columns are {', '.join(scores.names)}" if scores.names else ""
-            if scores.ncols == 1 and scores.fmt == "csv":
-                cols += " (it was read as a single column: if that is wrong, pass --delimiter)"
+        return lcols, (set(named) if not score_cols else set())
+    if label_cols:
+        lcols = parse_columns(label_cols, scores, "--label-col")
+    elif scores.label_hint:
+        lcols = list(scores.label_hint)
+    elif named:
+        if len(named) > 1:
+            found = ", ".join(repr(scores.names[j]) for j in named)  # type: ignore[index]
             raise LossInputError(
-                f"{scores.path}: no labels: give --labels FILE, or --label-col NAME|INDEX "
-                f"(a column named label, labels, target or y is picked by itself){cols}"
+                f"{scores.path}: several label-like columns ({found}); choose one with --label-col"
             )
-        taken = set(lcols)
+        lcols = named
+    else:
+        cols = f"; its columns are {', '.join(scores.names)}" if scores.names else ""
+        if scores.ncols == 1 and scores.fmt == "csv":
+            cols += " (it was read as a single column: if that is wrong, pass --delimiter)"
+        raise LossInputError(
+            f"{scores.path}: no labels: give --labels FILE, or --label-col NAME|INDEX "
+            f"(a column named label, labels, target or y is picked by itself){cols}"
+        )
+    return lcols, set(lcols)
+
+
+def _score_cols(
+    scores: Source,
+    labels: Source | None,
+    score_cols: str | None,
+    taken: set[int],
+    wcol: int | None,
+    named: list[int],
+) -> list[int]:
     if score_cols:
-        scols = parse_columns(score_cols, scores, "--score-cols")
-    elif "score_cols" in scores.extra:
-        scols = list(scores.extra["score_cols"])  # type: ignore[call-overload]
-    else:
-        scols = [j for j in range(scores.ncols) if j not in taken and j != wcol]
-        _refuse_id_columns(scores, scols)
-        if labels is not None and named_labels and not score_cols:
-            label_names = ", ".join(repr(scores.names[j]) for j in named_labels)  # type: ignore[index]
-            raise LossInputError(
-                f"{scores.path} has a label column ({label_names}) and --labels was given too; "
-                "drop one, or pick the scores with --score-cols"
-            )
-    if labels is None:
-        clash = set(scols) & set(lcols)
-        if clash:
-            raise LossInputError("a column cannot be both a score column and a label column")
+        return parse_columns(score_cols, scores, "--score-cols")
+    if "score_cols" in scores.extra:
+        return list(scores.extra["score_cols"])  # type: ignore[call-overload]
+    scols = [j for j in range(scores.ncols) if j not in taken and j != wcol]
+    _refuse_id_columns(scores, scols)
+    if labels is not None and named:
+        label_names = ", ".join(repr(scores.names[j]) for j in named)  # type: ignore[index]
+        raise LossInputError(
+            f"{scores.path} has a label column ({label_names}) and --labels was given too; "
+            "drop one, or pick the scores with --score-cols"
+        )
+    return scols
+
+
+def _check_overlaps(
+    scores: Source, labels: Source | None, scols: list[int], lcols: list[int], wcol: int | None
+) -> None:
+    if labels is None and set(scols) & set(lcols):
+        raise LossInputError("a column cannot be both a score column and a label column")
     if wcol is not None and wcol in scols:
         raise LossInputError("the sample-weight column is also a score column; use --score-cols")
     if not scols:
         raise LossInputError(f"{scores.path}: no score columns left after taking the labels")
-    names = scores.names
-    score_names = [names[j] for j in scols] if names else [str(j) for j in range(len(scols))]
-    if classes is None and scores.names and len(scols) > 1:
-        classes = score_names
-    return Layout(scols, lcols, wcol, classes, score_names)
 
 
 ID_NAMES = ("", "id", "index", "idx", "row", "sample", "sample_id", "unnamed: 0")
@@ -212,11 +243,19 @@ def numeric(chunk: Chunk, cols: list[int], src: Source) -> np.ndarray:
                 try:
                     float(v)
                 except ValueError:
-                    what = "an empty field" if not v else repr(str(v))
+                    what = "an empty field" if not v else shown(str(v))
                     raise LossInputError(f"{what} is not a number", row=i, col=c) from None
             # every value parsed: a column that looked like text in the first rows only
             chunk.values[:, j] = vals.astype(np.float64)
-    return chunk.values[:, cols]
+    return take_columns(chunk.values, cols)
+
+
+def take_columns(values: np.ndarray, cols: list[int]) -> np.ndarray:
+    """``values[:, cols]``, as a view when ``cols`` is a run of consecutive columns: a wide
+    chunk (a vocabulary of logits) is then never gathered column by column."""
+    if cols and cols[-1] - cols[0] == len(cols) - 1 and cols == list(range(cols[0], cols[-1] + 1)):
+        return values[:, cols[0] : cols[-1] + 1]
+    return values[:, cols]
 
 
 def label_values(
@@ -243,7 +282,28 @@ def label_values(
                 raise LossInputError(e.message, row=row, col=c, field="labels") from None
             used_names |= is_name
         out[:, c] = decoded[inverse.reshape(-1)]
+    _refuse_huge_labels(out)
     return out, used_names
+
+
+MAX_LABEL = 2.0**53  # beyond this a float64 label is no whole number, class index or 0/1
+
+
+def _refuse_huge_labels(out: np.ndarray) -> None:
+    """A label like 1e300 or 2**63 is out of range for every kind of label: say so before
+    it reaches an integer cast (a NumPy warning) or a hint to --ignore-index that could
+    never match it."""
+    with np.errstate(invalid="ignore"):
+        huge = np.isfinite(out) & (np.abs(out) >= MAX_LABEL)
+    if huge.any():
+        r, c = np.argwhere(huge)[0]
+        raise LossInputError(
+            f"label {float(out[r, c])!r} is out of range (labels are 0/1, probabilities or class "
+            "indices, far below 2**53)",
+            row=int(r),
+            col=int(c),
+            field="labels",
+        )
 
 
 def _decode_label(text: str, classes: list[str] | None) -> tuple[float, bool]:
@@ -258,17 +318,39 @@ def _decode_label(text: str, classes: list[str] | None) -> tuple[float, bool]:
         pass
     if classes:
         if s in classes:
+            _refuse_ambiguous(s, classes)
             return float(classes.index(s)), True
         lowered = [c.lower() for c in classes]
         if low in lowered:
+            _refuse_ambiguous(low, lowered)
             return float(lowered.index(low)), True
     if not s:
         raise LossInputError("empty label")
     if classes:
-        raise LossInputError(f"unknown class name {s!r} (classes: {', '.join(classes)})")
+        names = ", ".join(classes)
+        names = names if len(names) <= 200 else f"{names[:200]}… ({len(classes)} classes)"
+        raise LossInputError(f"unknown class name {shown(s)} (classes: {names})")
     raise LossInputError(
-        f"label {s!r} is not a number; class names need a score header that names the classes, or --classes"
+        f"label {shown(s)} is not a number; class names need a score header that names the classes, "
+        "or --classes"
     )
+
+
+def _refuse_ambiguous(name: str, classes: list[str]) -> None:
+    if classes.count(name) > 1:
+        cols = ", ".join(str(j + 1) for j, c in enumerate(classes) if c == name)
+        raise LossInputError(
+            f"class name {name!r} names several score columns ({cols}); class names must be "
+            "distinct: rename the columns or give --classes"
+        )
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``repr(text)``, cut to about ``limit`` characters: an error line stays one readable line
+    even when the field is a megabyte long."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"
 
 
 def label_kind(values: np.ndarray, used_names: bool) -> str:

@@ -41,15 +41,25 @@ def mean_parts(res: Result, per_sample: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def ratio_terms(
-    per_sample: np.ndarray, denom: np.ndarray, weights: np.ndarray | None, count: bool, ignored: bool
+    per_sample: np.ndarray,
+    denom: np.ndarray,
+    weights: np.ndarray | None,
+    count: bool,
+    ignored: bool,
+    scale: bool = True,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """:func:`mean_parts` on arrays: float64 (rows,) losses (NaN where ``ignored`` rows
     are), their denominators and sample weights (or None); ``count``: the convention
-    divides a weighted sum by the row count, not by the weights."""
+    divides a weighted sum by the row count, not by the weights; ``scale``: divide the
+    weights by their largest (not for partitions whose sums are added up later)."""
     valid = ~np.isnan(per_sample) if ignored else np.ones(len(per_sample), dtype=bool)
     a = per_sample[valid]
     d = denom[valid]
     s = weights[valid] if weights is not None else None
+    if scale and s is not None and len(s) and s.max() > 0:
+        # Σ s·l / Σ s·d does not change when every weight is divided by the largest one, and
+        # weights near float64's limits then neither overflow nor underflow in the resamples
+        s = s / s.max()
     if s is not None:
         a = s * a
         d = d if count else s * d

@@ -61,3 +61,22 @@ def test_readme_example(cmd: str, expected: str) -> None:
     )
     assert p.returncode == 0, p.stderr
     assert p.stdout.rstrip("\n") == expected.rstrip("\n")
+
+
+PYCON = re.compile(r"```pycon\n(.*?)```", re.S)
+
+
+def test_readme_python_examples_run_as_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``pycon`` block of the README is a doctest, run in the repository root."""
+    import doctest
+
+    monkeypatch.chdir(ROOT)
+    blocks = PYCON.findall((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert blocks, "the README shows the Python API"
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    for i, text in enumerate(blocks):
+        test = parser.get_doctest(text, {}, f"README pycon block {i + 1}", "README.md", 0)
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0 and result.attempted > 0

@@ -112,10 +112,12 @@ def _bootstrap(job: Job, part: Partial, index: int) -> np.ndarray:
     ps = np.concatenate(part.per_sample) if part.per_sample else np.zeros(0)
     denom = np.concatenate(part.denom) if part.denom else np.zeros(0)
     w = np.concatenate(part.weights) if part.weights else None
-    a, b = compare.ratio_terms(ps, denom, w, count, ignored)
+    a, b = compare.ratio_terms(ps, denom, w, count, ignored, scale=False)
     terms = [a, b if b is not None else np.ones(len(a))]
     if part.baseline_per_sample:
-        base, _ = compare.ratio_terms(np.concatenate(part.baseline_per_sample), denom, w, count, ignored)
+        base, _ = compare.ratio_terms(
+            np.concatenate(part.baseline_per_sample), denom, w, count, ignored, scale=False
+        )
         terms.append(base)
     return poisson.weighted_sums(terms, resamples, seed, index)
 

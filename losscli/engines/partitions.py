@@ -188,7 +188,9 @@ def count(piece: Piece, header: bool) -> Piece:
         if piece.kind == "parquet":
             from losscli.readers.columnar import parquet_rows
 
-            return replace(piece, rows=parquet_rows(f if _is_url(piece.location) else piece.location, piece.url))
+            return replace(
+                piece, rows=parquet_rows(f if _is_url(piece.location) else piece.location, piece.url)
+            )
         if piece.hi < 0:  # a whole file, perhaps compressed: count what the reader will see
             stream, _ = decompressed(Peekable(f), piece.url, split_compression(piece.url)[1])
             newlines, nonblank, first = _scan(stream, 0, -1)  # type: ignore[arg-type]

@@ -145,6 +145,13 @@ class ReadOptions:
     block: int = BLOCK
     reader: str = "auto"
     arrow_min_bytes: int = ARROW_MIN_BYTES
+    # arrays of more than two dimensions (see readers.nd): the loss family ("softmax" or
+    # "sigmoid"; None refuses them), the class axis of softmax scores (None: the last; 1:
+    # PyTorch's (N, C, d1, …)), and the scores' positions (N, d1, …), which a labels array
+    # of that shape has one label for
+    family: str | None = None
+    class_axis: int | None = None
+    positions: tuple[int, ...] | None = None
     first_line: int = 1  # the file line the stream starts on (a block of a larger file)
 
 

@@ -4,11 +4,13 @@ upcast one chunk at a time). An array is (n,) or (n, k) of numbers, or (n,) of c
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from losscli.errors import LossInputError
-from losscli.readers.arrays import Part, Rows, chunks, npy_error, streamed, table_width
-from losscli.readers.base import Chunk, Context, Reader, Source, register
+from losscli.readers.arrays import Part, Rows, array_shape, as_text, chunks, npy_error, streamed
+from losscli.readers.base import Chunk, Context, Reader, ReadOptions, Source, register
 from losscli.readers.streams import SafeStream
 
 
@@ -19,6 +21,7 @@ def _open_npy(stream: SafeStream, path: str, name: str, compressed: bool) -> Row
     is memory-mapped from a plain file (and read whole from a stream)."""
     if compressed or path == "-":
         return streamed(stream, name)
+    size = os.path.getsize(path)
 
     def whole() -> np.ndarray:
         try:
@@ -26,10 +29,10 @@ def _open_npy(stream: SafeStream, path: str, name: str, compressed: bool) -> Row
         except (ValueError, OSError, EOFError) as e:
             raise npy_error(name, e) from None
 
-    return streamed(stream, name, fortran=whole)
+    return streamed(stream, name, fortran=whole, available=size)
 
 
-def _npy_source(stream: SafeStream, path: str, name: str, compressed: bool) -> Source:
+def _npy_source(stream: SafeStream, path: str, name: str, compressed: bool, opts: ReadOptions) -> Source:
     head = stream.peek(6)
     if head.startswith(b"PK"):
         raise LossInputError(f"{name}: an .npz (zip) archive, not a .npy array; name it .npz")
@@ -39,19 +42,22 @@ def _npy_source(stream: SafeStream, path: str, name: str, compressed: bool) -> S
     if rows.dtype.kind in "US" and len(rows.shape) == 1:  # class names, e.g. a labels file
         if rows.shape[0] == 0:
             raise LossInputError(f"{name}: empty array (no rows)")
-        text = np.char.strip(rows.take(rows.shape[0]).astype(str))
+        text = np.char.strip(as_text(rows.take(rows.shape[0]), name))
         chunk = Chunk(np.full((len(text), 1), np.nan), {0: text}, 0, None)
         return Source(name, 1, None, {0}, iter([chunk]), fmt="npy")
-    k = table_width(rows.dtype, rows.shape, name, "the array")
-    n = rows.shape[0]
-    if n == 0:
+    shape = array_shape(rows.dtype, rows.shape, name, "the array", opts)
+    if shape.rows == 0:
         raise LossInputError(f"{name}: empty array (no rows)")
-    return Source(name, k, None, set(), chunks([Part(k, rows)], n), fmt="npy")
+    part = Part(shape.width, rows, shape=shape)
+    src = Source(name, shape.width, None, set(), chunks([part], rows.shape[0], shape.per_item), fmt="npy")
+    if shape.positions is not None:  # n-d softmax scores: labels of this shape are positions
+        src.extra["positions"] = shape.positions
+    return src
 
 
 def open_npy(stream: SafeStream, ctx: Context) -> Source:
-    """A .npy array, memory-mapped from a plain file, else read from the stream."""
-    return _npy_source(stream, ctx.path, ctx.name, ctx.compressed)
+    """A .npy array, read from the stream chunk by chunk."""
+    return _npy_source(stream, ctx.path, ctx.name, ctx.compressed, ctx.opts)
 
 
 NPY = register(Reader("npy", (".npy",), open_npy, magic=(b"\x93NUMPY",)))

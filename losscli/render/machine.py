@@ -14,14 +14,29 @@ if TYPE_CHECKING:
 
 from losscli.model import Result
 from losscli.render.cells import full
+from losscli.render.numbers import Numbers
 from losscli.render.summary import notes, summary_dict, summary_pairs
 
 JSON_SLICE = 1 << 16  # per_sample values formatted at a time
 
 
+def finite(v: object) -> object:
+    """``v`` with every non-finite float replaced by None (JSON ``null``), through lists and
+    dicts: a value beyond float64 (a weight sum of 1e308 + 1e308) must not make the output
+    invalid JSON (or stop the writer)."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [finite(x) for x in v]
+    return v
+
+
 def render_json(res: Result, out: IO[str]) -> None:
     """The JSON object; ``per_sample`` is written in slices, never as one Python list."""
-    doc = summary_dict(res, with_per_sample=False)
+    doc = finite(summary_dict(res, with_per_sample=False))
+    assert isinstance(doc, dict)
     if res.per_sample is None:
         out.write(json.dumps(doc, allow_nan=False) + "\n")
         return
@@ -42,11 +57,12 @@ def render_quiet(res: Result, out: IO[str]) -> None:
     out.write(full(res.summary.mean) + "\n")
 
 
-def render_markdown(res: Result, out: IO[str]) -> None:
-    """The summary as a two-column GFM table, then the notes as quotes."""
+def render_markdown(res: Result, out: IO[str], *, precision: int | None = None) -> None:
+    """The summary as a two-column GFM table, then the notes as quotes. ``precision`` None:
+    numbers in full (as 0.1 wrote them); N: N decimals, thousands separators, labelled CI."""
     out.write(f"### losscli {res.opts.loss}: `{res.path}`\n\n")
     out.write("| | |\n|---|---|\n")
-    for k, v in summary_pairs(res):
+    for k, v in summary_pairs(res, Numbers(precision)):
         cell = v.replace("|", "\\|")
         out.write(f"| {k} | {cell} |\n")
     sig = res.signature.replace("|", "\\|")  # GFM splits cells on | even inside code
