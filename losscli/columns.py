@@ -234,15 +234,21 @@ def label_values(
             out[:, c] = chunk.values[:, j]
             continue
         uniq, inverse = np.unique(chunk.text[j], return_inverse=True)
+        inverse = inverse.reshape(-1)
         decoded = np.empty(len(uniq))
+        bad: dict[int, LossInputError] = {}
         for u, v in enumerate(uniq):
             try:
                 decoded[u], is_name = _decode_label(str(v), classes)
             except LossInputError as e:
-                row = int(np.argmax(inverse == u))  # the first row holding this value
-                raise LossInputError(e.message, row=row, col=c, field="labels") from None
+                bad[u] = e
+                continue
             used_names |= is_name
-        out[:, c] = decoded[inverse.reshape(-1)]
+        if bad:
+            # the first bad row of the file, not the first row of the alphabetically first value
+            row = int(np.argmax(np.isin(inverse, list(bad))))
+            raise LossInputError(bad[int(inverse[row])].message, row=row, col=c, field="labels")
+        out[:, c] = decoded[inverse]
     return out, used_names
 
 
@@ -267,7 +273,8 @@ def _decode_label(text: str, classes: list[str] | None) -> tuple[float, bool]:
     if classes:
         raise LossInputError(f"unknown class name {s!r} (classes: {', '.join(classes)})")
     raise LossInputError(
-        f"label {s!r} is not a number; class names need a score header that names the classes, or --classes"
+        f"label {s!r} is not a number; class names need a score header that names the classes, "
+        "or --classes (one score column: --pos-label NAME or --classes NEG,POS)"
     )
 
 
