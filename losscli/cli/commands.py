@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from losscli.cli.group import EXIT_CHECK_FAILED, cli
+from losscli.cli.extra_options import label_options
 from losscli.cli.options import input_options, loss_options, output_options, stats_options
 from losscli.cli.output import Destination, ProgressBar
 from losscli.errors import LossInputError
@@ -65,6 +66,7 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         label_cols=",".join(p["label_col"]) if p.get("label_col") else None,
         weight_col=p.get("sample_weight_col"),
         classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") else None,
+        pos_label=p.get("pos_label"),
         options=_loss_options(command, kind, p),
         # json prints them, the bootstrap resamples them, markdown and --plot draw them
         keep_per_sample=fmt in ("json", "markdown")
@@ -250,6 +252,7 @@ def _command(name: str, help_text: str, *, log_probs: bool) -> None:
     f = stats_options(f)
     f = output_options(f)
     f = loss_options(f, command=name)
+    f = label_options(f)
     f = input_options(f, log_probs=log_probs)
     cli.command(name, no_args_is_help=True)(f)
 
