@@ -98,6 +98,7 @@ class Layout:
     weight_col: int | None
     classes: list[str] | None
     score_names: list[str]
+    index_col: int | None = None  # an unnamed first column skipped as pandas' index (0..n-1)
 
 
 def layout(
@@ -148,10 +149,15 @@ def layout(
         taken = set(lcols)
     if score_cols:
         scols = parse_columns(score_cols, scores, "--score-cols")
+        index_col = None
     elif "score_cols" in scores.extra:
         scols = list(scores.extra["score_cols"])  # type: ignore[call-overload]
+        index_col = None
     else:
         scols = [j for j in range(scores.ncols) if j not in taken and j != wcol]
+        index_col = pandas_index(scores, scols)
+        if index_col is not None:
+            scols.remove(index_col)  # checked to hold 0..n-1 on every chunk
         _refuse_id_columns(scores, scols)
         if labels is not None and named_labels and not score_cols:
             label_names = ", ".join(repr(scores.names[j]) for j in named_labels)  # type: ignore[index]
@@ -171,10 +177,36 @@ def layout(
     score_names = [names[j] for j in scols] if names else [str(j) for j in range(len(scols))]
     if classes is None and scores.names and len(scols) > 1:
         classes = score_names
-    return Layout(scols, lcols, wcol, classes, score_names)
+    return Layout(scols, lcols, wcol, classes, score_names, index_col)
 
 
 ID_NAMES = ("", "id", "index", "idx", "row", "sample", "sample_id", "unnamed: 0")
+PANDAS_INDEX_NAMES = ("", "unnamed: 0")  # what DataFrame.to_csv() writes above its index
+
+
+def pandas_index(src: Source, cols: list[int]) -> int | None:
+    """Column 0 when it is unnamed (pandas' ``to_csv()`` index) and other score columns are
+    left; whether it holds 0..n-1 is checked on every chunk (:func:`check_index`)."""
+    if not src.names or src.fmt != "csv" or 0 not in cols or len(cols) < 2:
+        return None
+    return 0 if src.names[0].strip().lower() in PANDAS_INDEX_NAMES else None
+
+
+def check_index(chunk: Chunk, col: int, src: Source) -> None:
+    """Refuse an unnamed first column that does not count 0, 1, 2, … row by row (a file's
+    own count: each file of a glob starts at 0)."""
+    first = chunk.start_row - chunk.origin_row
+    want = np.arange(first, first + len(chunk), dtype=np.float64)
+    have = chunk.values[:, col] if col not in chunk.text else np.full(len(chunk), np.nan)
+    bad = have != want
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise LossInputError(
+            f"column {col + 1} has no name and does not count the rows 0, 1, 2, … as pandas' index "
+            "does, so it may be a score or a row id; pick the score columns with --score-cols",
+            row=i,
+            field="index",
+        )
 
 
 def _refuse_id_columns(src: Source, cols: list[int]) -> None:

@@ -44,6 +44,8 @@ class Plan:
     base_cols: tuple[int, ...]
     meta: Meta
     signature: str
+    warnings: tuple[str, ...] = ()  # decided on the first chunk, e.g. logits that look like probabilities
+    notes: tuple[str, ...] = ()  # what was decided for the user, e.g. pandas' index column skipped
 
     @property
     def inferred(self) -> bool:
@@ -95,6 +97,8 @@ def make_plan(
         base_cols=tuple(inputs.base_cols),
         meta=meta,
         signature=str(_signature(opts, choice.mode, req, lay)),
+        warnings=tuple(_first_chunk_warnings(req, inputs, first)),
+        notes=tuple(_notes(inputs)),
     )
     return plan, decoded
 
@@ -105,6 +109,28 @@ def _signature(opts: core.LossOptions, mode: str, req: Request, lay: columns.Lay
         # which name is positive changes every number
         sig = sig.with_(("pos_label", lay.classes[1]))
     return sig
+
+
+def _notes(inputs: Inputs) -> list[str]:
+    if inputs.lay.index_col is None:
+        return []
+    return [
+        f"{inputs.scores.path}: column 1 has no name and counts the rows 0, 1, 2, … "
+        "(the index pandas' to_csv() writes), so it was skipped"
+    ]
+
+
+def _first_chunk_warnings(req: Request, inputs: Inputs, first: list[Chunk]) -> list[str]:
+    if req.input != "logits":
+        return []
+    from losscli import hints
+
+    try:
+        x: np.ndarray | None = columns.numeric(first[0], inputs.lay.score_cols, inputs.scores)
+    except LossInputError:
+        x = None  # the pass reports it, with its line
+    w = hints.probabilities_as_logits(inputs.scores.path, x, inputs.lay.score_names)
+    return [w] if w else []
 
 
 def _check_kind_hints(req: Request, inputs: Inputs) -> None:
@@ -131,12 +157,11 @@ def _check_classes(req: Request, inputs: Inputs, first: list[Chunk]) -> None:
     named = [n for n in inputs.lay.score_names if not n.isdigit()]
     # an explicit --classes wins over the header (``c0,c1,c2`` names columns, not classes),
     # except when it reorders the header's own names: that contradiction has no safe reading
-    if req.classes is not None and len(named) == k and named != list(req.classes):
-        if sorted(named) == sorted(req.classes):
-            raise LossInputError(
-                f"--classes {','.join(req.classes)} disagrees with the score header "
-                f"({','.join(named)}), which already names the classes; drop --classes"
-            )
+    if req.classes is not None and named != list(req.classes) and sorted(named) == sorted(req.classes):
+        raise LossInputError(
+            f"--classes {','.join(req.classes)} disagrees with the score header "
+            f"({','.join(named)}), which already names the classes; drop --classes"
+        )
 
 
 def _binary_classes(req: Request, inputs: Inputs, first: list[Chunk]) -> list[str]:

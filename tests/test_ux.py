@@ -77,3 +77,70 @@ def test_bad_label_line_is_the_first_bad_row(write) -> None:
     rows = ["0.1,dog"] + [f"0.{i},1" for i in range(6)] + ["0.3,cat"]
     path = write("bad.csv", "logit,label\n" + "\n".join(rows) + "\n")
     assert_input_error(run("bce", "--logits", path), "bad.csv:2:2", "'dog'")
+
+
+# ---------------------------------------------------------------------------------------
+# Probabilities passed to --logits: a warning, never a refusal
+
+
+def test_probabilities_given_as_logits_are_warned_about(write) -> None:
+    path = write("p.csv", "prob,label\n0.9,1\n0.2,0\n0.65,1\n")
+    r = run("bce", "--logits", path, "-q")
+    assert r.exit_code == 0
+    warnings = [ln for ln in r.stderr.splitlines() if ln.startswith("Warning: ")]
+    assert len(warnings) == 1 and "look like probabilities" in warnings[0] and "--probs" in warnings[0]
+    assert "'prob'" in warnings[0] and "[0, 1]" in warnings[0]
+    sig = lambda x, y: max(x, 0) - x * y + math.log1p(math.exp(-abs(x)))  # noqa: E731
+    assert float(r.stdout) == pytest.approx((sig(0.9, 1) + sig(0.2, 0) + sig(0.65, 1)) / 3, rel=1e-12)
+    table = run("bce", "--logits", path)
+    assert "look like probabilities" in table.stdout  # the table's summary says it too
+    assert "Warning" not in run("bce", "--probs", path, "-q").stderr
+
+
+def test_the_probability_hint_needs_only_one_of_its_two_signs(write) -> None:
+    by_values = write("v.csv", "score,label\n0.9,1\n0.2,0\n")
+    assert "every score of the first 2 rows" in run("bce", "--logits", by_values, "-q").stderr
+    by_name = write("n.csv", "p_dog,label\n2.5,1\n-0.2,0\n")
+    err = run("bce", "--logits", by_name, "-q").stderr
+    assert "'p_dog'" in err and "[0, 1]" not in err
+    real = write("r.csv", "logit,label\n2.5,1\n-0.2,0\n")
+    assert run("bce", "--logits", real, "-q").stderr == ""
+    softmax = write("s.csv", "softmax_cat,softmax_dog,label\n3.0,1.0,0\n0.1,2.0,1\n")
+    assert "'softmax_cat', 'softmax_dog'" in run("ce", "--logits", softmax, "-q").stderr
+
+
+# ---------------------------------------------------------------------------------------
+# pandas' to_csv() index column
+
+
+def test_pandas_index_column_is_skipped_and_said(write) -> None:
+    path = write("pd.csv", ",logit,label\n0,0.3,1\n1,-1.0,0\n2,2.0,1\n")
+    r = run("bce", "--logits", path, "-q")
+    assert r.exit_code == 0, r.stderr
+    sig = lambda x, y: max(x, 0) - x * y + math.log1p(math.exp(-abs(x)))  # noqa: E731
+    assert float(r.stdout) == pytest.approx((sig(0.3, 1) + sig(-1.0, 0) + sig(2.0, 1)) / 3, rel=1e-12)
+    assert "column 1 has no name and counts the rows" in r.stderr and "skipped" in r.stderr
+    assert "skipped" in run("bce", "--logits", path).stdout  # the table's summary
+    unnamed = write("un.csv", "Unnamed: 0,a,b,label\n0,2.0,1.0,0\n1,0.5,2.5,1\n")
+    assert run_json("ce", "--logits", unnamed)["outputs"] == 2
+
+
+def test_an_unnamed_column_that_stops_counting_is_refused_at_its_line(write) -> None:
+    rows = "".join(f"{i},{i / 10},{i % 2}\n" for i in range(5)) + "7,0.5,1\n"
+    path = write("pd.csv", ",logit,label\n" + rows)
+    assert_input_error(run("bce", "--logits", path, "-q"), "pd.csv:7:1", "--score-cols")
+    assert_input_error(run("bce", "--logits", write("id.csv", ",logit,label\n5,0.3,1\n")), "--score-cols")
+
+
+def test_pandas_index_is_checked_on_every_chunk(write) -> None:
+    from losscli import pipeline
+    from losscli.options import Request
+
+    rows = "".join(f"{i},{(i % 7) / 3 - 1},{i % 2}\n" for i in range(3000))
+    path = write("big.csv", ",logit,label\n" + rows)
+    req = Request("bce", "logits", path, read_kwargs={"first_block": 1 << 10, "block": 1 << 10})
+    assert pipeline.run(req).n == 3000
+    bad = write("bad.csv", ",logit,label\n" + rows.replace("2500,", "2501,", 1))
+    with pytest.raises(Exception, match=r"bad.csv:2502:1"):
+        pipeline.run(Request("bce", "logits", bad, read_kwargs={"first_block": 1 << 10, "block": 1 << 10}))
+

@@ -169,4 +169,5 @@ def notes(res: Result) -> list[str]:
     if s.nonfinite:
         noun = "1 loss is" if s.nonfinite == 1 else f"{s.nonfinite} losses are"
         out.append(f"{noun} infinite (a probability of exactly 0 for the true class).")
+    out += res.extra.get("plan_notes", [])
     return out
