@@ -245,10 +245,18 @@ def numeric(chunk: Chunk, cols: list[int], src: Source) -> np.ndarray:
                     float(v)
                 except ValueError:
                     what = "an empty field" if not v else repr(str(v))
-                    raise LossInputError(f"{what} is not a number", row=i, col=c) from None
+                    raise LossInputError(f"{what} is not a number{_comma_hint(str(v))}", row=i, col=c) from None
             # every value parsed: a column that looked like text in the first rows only
             chunk.values[:, j] = vals.astype(np.float64)
     return chunk.values[:, cols]
+
+
+def _comma_hint(v: str) -> str:
+    """A hint for ``0,6912``: a decimal comma (Excel in many locales)."""
+    head, sep, tail = v.strip().lstrip("+-").partition(",")
+    if sep and head.isdigit() and tail.isdigit():
+        return " (a decimal comma? pass --decimal , for numbers written like 0,6912)"
+    return ""
 
 
 def label_values(

@@ -144,3 +144,28 @@ def test_pandas_index_is_checked_on_every_chunk(write) -> None:
     with pytest.raises(Exception, match=r"bad.csv:2502:1"):
         pipeline.run(Request("bce", "logits", bad, read_kwargs={"first_block": 1 << 10, "block": 1 << 10}))
 
+
+# ---------------------------------------------------------------------------------------
+# Excel's decimal commas: --decimal ,
+
+EXCEL = "score;label\n0,6912;1\n-1,5;0\n2;1\n"
+
+
+def test_decimal_comma_files_are_read_with_decimal_comma(write) -> None:
+    sig = lambda x, y: max(x, 0) - x * y + math.log1p(math.exp(-abs(x)))  # noqa: E731
+    path = write("xl.csv", EXCEL)
+    r = run("bce", "--logits", path, "--decimal", ",", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert float(r.stdout) == pytest.approx((sig(0.6912, 1) + sig(-1.5, 0) + sig(2.0, 1)) / 3, rel=1e-12)
+    no_header = write("xl2.csv", "0,25;1\n-1,5;0\n")
+    r = run("bce", "--logits", no_header, "--decimal", ",", "--label-col", "2", "-q")
+    assert r.exit_code == 0, r.stderr
+    assert float(r.stdout) == pytest.approx((sig(0.25, 1) + sig(-1.5, 0)) / 2, rel=1e-12)
+
+
+def test_a_decimal_comma_without_the_option_names_it(write) -> None:
+    path = write("xl.csv", EXCEL)
+    assert_input_error(run("bce", "--logits", path), "xl.csv:2:1", "'0,6912'", "--decimal ,")
+    assert_input_error(
+        run("bce", "--logits", path, "--decimal", ",", "--delimiter", ","), "another field delimiter"
+    )

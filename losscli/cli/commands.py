@@ -17,8 +17,8 @@ from typing import Any
 
 import click
 
-from losscli.cli.group import EXIT_CHECK_FAILED, cli
 from losscli.cli.extra_options import label_options
+from losscli.cli.group import EXIT_CHECK_FAILED, cli
 from losscli.cli.options import input_options, loss_options, output_options, stats_options
 from losscli.cli.output import Destination, ProgressBar
 from losscli.errors import LossInputError
@@ -77,7 +77,8 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         sort=p["sort"],
         baseline_path=p.get("baseline"),
         calibration=p.get("calibration"),
-        read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")},
+        read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")}
+        | ({"decimal": p["decimal"]} if p.get("decimal") else {}),
     )
 
 
@@ -203,6 +204,9 @@ def _warn(res: Any, fmt: str) -> None:
         shown = {"json": "written as null", "csv": "left empty", "tsv": "left empty", "jsonl": "null"}
         how = shown.get(fmt, "so the mean is inf")
         click.echo(f"Warning: {res.path}: {losses_are_infinite(res.summary.nonfinite)} ({how})", err=True)
+    if fmt != "table":
+        for note in res.extra.get("notes", []):
+            click.echo(f"losscli: {note}", err=True)
     if res.inferred and fmt in ("quiet", *ROW_FORMATS):
         click.echo(f"losscli auto: {res.mode} ({res.opts.loss}): {res.reason}", err=True)
 

@@ -12,6 +12,13 @@ import click
 def label_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--pos-label NAME`` (scikit-learn's name) and ``--decimal ,``."""
     f = click.option(
+        "--decimal",
+        type=click.Choice([".", ","]),
+        default=None,
+        metavar="CHAR",
+        help="Decimal mark of CSV numbers: ',' for Excel's 0,6912 (then ';' separates fields).",
+    )(f)
+    f = click.option(
         "--pos-label",
         metavar="NAME",
         help="One score column with name labels: the label that is class 1 (others: --classes NEG,POS).",

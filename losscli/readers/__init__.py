@@ -88,6 +88,7 @@ def open_source(
     block: int = BLOCK,
     reader: str = "auto",
     arrow_min_bytes: int = ARROW_MIN_BYTES,
+    decimal: str = ".",
 ) -> Source:
     """Open ``path`` (``-`` for stdin) and return a :class:`Source` of row chunks.
 
@@ -96,9 +97,9 @@ def open_source(
     that is not itself a file is expanded: the sorted matches are one data set.
     ``reader``: ``"auto"`` parses CSV files of at least ``arrow_min_bytes`` with pyarrow
     when it is installed (``losscli[fast]``), ``"numpy"`` never does, ``"arrow"`` always does
-    for CSV files.
+    for CSV files. ``decimal=","`` reads CSV numbers written with a decimal comma.
     """
-    opts = ReadOptions(header, delimiter, first_block, block, reader, arrow_min_bytes)
+    opts = ReadOptions(header, delimiter, first_block, block, reader, arrow_min_bytes, decimal)
     if is_pattern(path):
         return open_glob(path, lambda p: _open_one(p, opts), lambda p: _fast(p, opts))
     return _open_one(path, opts)

@@ -144,6 +144,7 @@ class ReadOptions:
     block: int = BLOCK
     reader: str = "auto"
     arrow_min_bytes: int = ARROW_MIN_BYTES
+    decimal: str = "."  # CSV's decimal mark: "," for Excel's 0,6912 (fields then split at ";")
 
 
 @dataclass(frozen=True)
