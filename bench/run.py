@@ -1,480 +1,293 @@
-"""Benchmark losscli against the scripts people write without it.
+"""Benchmark a losscli source tree against the programs people write without it.
 
-    python bench/run.py [--quick] [--out FILE] [--losscli CMD] [--peer-python PATH]
+    python bench/run.py [--tree PATH] [--installs plain,fast] [--runs 5] [--big] [CASE ...]
 
-Generates deterministic inputs into bench/out/ (see gen.py), then times whole processes,
-wall clock, of ``losscli bce|ce --logits FILE -q``, ``losscli bce --logits BIG --top 10
---sort loss`` and the two peer scripts in bench/peers/, alternating the commands run by run
-(A B C A B C ...). Prints a Markdown report (median seconds, losscli/peer ratios, peak RSS)
-and checks that every command's mean agrees with the peers' to 1e-6 relative.
-See bench/README.md.
+Installs the tree twice as users do (``pip install TREE`` and ``pip install 'TREE[fast]'``,
+regular installs into venvs of their own), the peers (polars, DuckDB, NumPy, pandas, torch)
+into a third, generates the inputs (gen.py), checks that every command prints the reference
+mean (1e-6 relative), then times whole processes, commands alternated run by run, and writes
+a Markdown report with the issue's targets and PASS / MISS. See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import os
 import platform
 import re
-import shlex
-import shutil
-import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
 
-import gen  # bench/gen.py: this script's folder is sys.path[0]
+import cases
+import envs
+import gen
+import proc
+import report
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PEERS = {
-    "pandas": ("pandas+torch", os.path.join(HERE, "peers", "pandas_torch.py"), "import pandas, torch"),
-    "polars": ("polars+numpy", os.path.join(HERE, "peers", "polars_numpy.py"), "import polars, numpy"),
-}
 REL_TOL = 1e-6
-GNU_TIME = "/usr/bin/time"
 
 
-@dataclass
-class Cmd:
-    key: str  # "losscli" | "losscli_table" | "pandas" | "polars"
-    label: str  # shown in the report
-    argv: list[str]
-    parse: str  # "last_line" | "table"
-    times: list[float] = field(default_factory=list)
-    rss_kib: list[int] = field(default_factory=list)
-    means: list[float] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)  # added to the inherited environment
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
 
 
-@dataclass
-class Run:
-    wall: float
-    rss_kib: int | None
-    code: int
-    stdout: str
-    stderr: str
-
-
-# ---------------------------------------------------------------------------------------
-# Running one process
-
-
-def run_once(argv: list[str], rss_method: str, timeout: float, extra_env: dict[str, str]) -> Run:
-    """Run ``argv`` to completion; wall time around the whole process, and its peak RSS."""
-    env = {**os.environ, **extra_env} if extra_env else None
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        rss: int | None = None
-        if rss_method == "time":
-            fd, rss_file = tempfile.mkstemp(prefix="bench-rss-")
-            os.close(fd)
-            try:
-                t0 = time.perf_counter()
-                try:
-                    code = subprocess.run(
-                        [GNU_TIME, "-f", "%M", "-o", rss_file, "--", *argv],
-                        stdout=out,
-                        stderr=err,
-                        stdin=subprocess.DEVNULL,
-                        env=env,
-                        timeout=timeout,
-                    ).returncode
-                except subprocess.TimeoutExpired:
-                    code = -9
-                wall = time.perf_counter() - t0
-                with open(rss_file, encoding="utf-8") as f:
-                    lines = [ln for ln in f.read().splitlines() if ln.strip()]
-                if lines and lines[-1].strip().isdigit():
-                    rss = int(lines[-1])
-            finally:
-                os.unlink(rss_file)
-        else:  # wait4: reap the child ourselves and read its own rusage
-            t0 = time.perf_counter()
-            p = subprocess.Popen(argv, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
-            timer = threading.Timer(timeout, p.kill)
-            timer.start()
-            try:
-                _, status, usage = os.wait4(p.pid, 0)
-            finally:
-                timer.cancel()
-            wall = time.perf_counter() - t0
-            code = os.waitstatus_to_exitcode(status)
-            p.returncode = code  # already reaped: keep Popen from waiting again
-            rss = int(usage.ru_maxrss)  # KiB on Linux
-        out.seek(0)
-        err.seek(0)
-        return Run(wall, rss, code, out.read(), err.read())
-
-
-def parse_mean(cmd: Cmd, stdout: str) -> float | None:
-    if cmd.parse == "table":
-        m = re.search(r"^mean\s+(\S+)\s*$", stdout, re.M)
-        text = m.group(1) if m else ""
-    else:
+def parse_mean(parse: str, stdout: str) -> float | None:
+    """The mean a command printed: its last line, the table's ``mean`` line, or a CSV column's mean."""
+    try:
+        if parse == "table":
+            m = re.search(r"^mean\s+(\S+)\s*$", stdout, re.M)
+            return float(m.group(1)) if m else None
+        if parse == "csv_loss":
+            col = [float(r["loss"]) for r in csv.DictReader(io.StringIO(stdout))]
+            return sum(col) / len(col) if col else None
         lines = stdout.strip().splitlines()
-        text = lines[-1].strip() if lines else ""
-    try:
-        return float(text)
-    except ValueError:
+        return float(lines[-1]) if lines else None
+    except (ValueError, KeyError):
         return None
 
 
-# ---------------------------------------------------------------------------------------
-# Environment
+def machine(a: argparse.Namespace, lc: dict[str, str], peer_py: str | None) -> list[str]:
+    cpu = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo", encoding="utf-8") as f:
+        mem_kib = int(next(ln for ln in f if ln.startswith("MemTotal")).split()[1])
+    blas = os.environ.get("OPENBLAS_CORETYPE", "unset")
+    state = "as installed earlier (--no-install)" if a.no_install else envs.tree_state(a.tree, a.commit)
+    out = [
+        f"- machine: {cpu} · {len(os.sched_getaffinity(0))} cores (of {os.cpu_count()}) · "
+        f"{mem_kib / 2**20:.1f} GiB RAM · Linux {platform.release()} · OPENBLAS_CORETYPE={blas}"
+        " (element-wise work: it does not matter, recorded all the same)",
+        f"- tree: `{a.tree}` ({state})",
+    ]
+    for w, exe in lc.items():
+        py = envs.venv_python(os.path.dirname(os.path.dirname(exe)))
+        v = envs.versions(py, "losscli", "numpy", "pyarrow", "click", "rich", "dask", "distributed")
+        out.append(f"- losscli {w} install: `{exe}` ({v})")
+    if peer_py:
+        v = envs.versions(peer_py, "numpy", "pyarrow", "pandas", "polars", "duckdb", "torch")
+        out.append(f"- peers: `{peer_py}` ({v})")
+    out.append(f"- harness: Python {platform.python_version()}, numpy {gen.np.__version__}")
+    rss = (
+        "GNU time -v maximum resident set size"
+        if proc.have_gnu_time()
+        else "ru_maxrss of os.wait4 (no GNU time)"
+    )
+    out.append(
+        f"- method: {a.runs} timed runs per command after one check run (mean compared, page cache warmed); "
+        f"commands alternated run by run within a case; wall = perf_counter around the whole process, "
+        f"stdout and stderr to pipes; peak RSS = {rss}; a command whose check run took more than "
+        f"{a.slow:g} s is timed by that run alone"
+        + (f"; PYTHONDONTWRITEBYTECODE={os.environ['PYTHONDONTWRITEBYTECODE']}" if os.environ.get(
+            "PYTHONDONTWRITEBYTECODE") else "")
+        + (f"; inputs scaled by {a.scale:g}" if a.scale != 1.0 else "")
+    )  # fmt: skip
+    return out
 
 
-def default_losscli() -> list[str]:
-    found = shutil.which("losscli")
-    return [found] if found else [sys.executable, "-m", "losscli"]
+def program(cmd: cases.Command, lc: dict[str, str], peer_py: str | None) -> list[str] | None:
+    if cmd.who == "peer":
+        return [peer_py, *cmd.args] if peer_py else None
+    return [lc[cmd.who], *cmd.args] if cmd.who in lc else None
 
 
-def interpreter_of(argv: list[str]) -> str | None:
-    """The Python that runs ``argv``: argv[0] itself, or the shebang of a console script."""
-    exe = argv[0]
-    if re.search(r"python[\d.]*$", os.path.basename(exe)):
-        return exe
-    try:
-        with open(shutil.which(exe) or exe, "rb") as f:
-            first = f.readline(512).decode("utf-8", "replace")
-    except OSError:
-        return None
-    if first.startswith("#!") and "python" in first:
-        return first[2:].strip().split()[0]
-    return None
+def check_run(t: report.Timed, a: argparse.Namespace) -> tuple[proc.Result, float | None]:
+    r = proc.run(t.argv, None, a.timeout, a.mem_limit_mib)
+    mean = parse_mean(t.cmd.parse, r.stdout) if r.code == 0 else None
+    if r.killed:
+        t.status, t.note = "killed", r.killed + f" after {r.wall:.1f} s"
+    elif r.code != 0:
+        tail = (r.stderr.strip().splitlines() or ["(no stderr)"])[-1][:200]
+        t.status, t.note = ("refused" if r.code == 2 else "failed"), f"exit {r.code}: {tail}"
+    elif mean is None:
+        t.status, t.note = "failed", f"no mean in output: {r.stdout[-120:]!r}"
+    log(f"  check {t.cmd.key:14} {r.wall:8.3f} s  {r.rss_kib or 0:>9} KiB  {t.status} {t.note}")
+    return r, mean
 
 
-def probe(python: str, code: str) -> str | None:
-    try:
-        r = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return r.stdout.strip() if r.returncode == 0 else None
+def agree(res: report.CaseResult, first: dict[str, tuple[proc.Result, float | None]]) -> None:
+    """Mark every command whose mean differs from the reference's; note the largest gap."""
+    ref_key = res.case.reference
+    ref = first.get(ref_key, (None, None))[1]
+    if ref is None:  # the reference failed: fall back to the first peer that printed a mean
+        ref_key, ref = next(((k, m) for k, (_, m) in first.items() if m is not None), (ref_key, None))
+        res.notes.append(f"reference {res.case.reference} gave no mean; compared with {ref_key}")
+    worst = 0.0
+    for t in res.timed:
+        m = first.get(t.cmd.key, (None, None))[1]
+        if m is None or ref is None or t.status != "ok":
+            continue
+        rel = abs(m - ref) / max(abs(m), abs(ref), 1e-300)
+        worst = max(worst, rel)
+        if not rel <= REL_TOL:
+            t.status, t.note = "mismatch", f"mean {m!r} vs {ref_key} {ref!r} (rel {rel:.1e})"
+    res.notes.append(f"means agree with {ref_key} ({ref!r}) to {worst:.1e} relative")
 
 
-def loadavg() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
-def repo_state() -> str:
-    """The commit of the repo holding bench/, and whether losscli/ differs from it."""
-    root = os.path.dirname(HERE)
-    try:
-        head = subprocess.run(
-            ["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=30
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", root, "status", "--porcelain", "--", "losscli"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        ).stdout.strip()
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    if not head:
-        return "unknown"
-    return f"commit {head}" + (" + uncommitted changes in losscli/" if dirty else ", losscli/ clean")
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def nproc() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
-VERSIONS = (
-    "import sys, importlib.metadata as m\n"
-    "out = ['Python ' + sys.version.split()[0]]\n"
-    "for n in sys.argv[1:]:\n"
-    "    try: out.append(n + ' ' + m.version(n))\n"
-    "    except Exception: pass\n"
-    "print(', '.join(out))\n"
-)
-
-
-def versions(python: str, *packages: str) -> str:
-    try:
-        r = subprocess.run([python, "-c", VERSIONS, *packages], capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    return r.stdout.strip() if r.returncode == 0 else "unknown"
-
-
-# ---------------------------------------------------------------------------------------
-# Report
-
-
-def fmt_ratio(a: float | None, b: float | None) -> str:
-    return f"{a / b:.2f}" if a is not None and b else "—"
-
-
-def median(xs: list[float]) -> float | None:
-    return statistics.median(xs) if xs else None
-
-
-def report(
-    header: list[str],
-    matrix: list[tuple[gen.Spec, str, list[Cmd]]],
-    warnings: list[str],
-    agreement: list[str],
-) -> str:
-    lines = [*header, ""]
-    lines.append("| input | command | median s | ratio vs pandas+torch | ratio vs polars+numpy | peak MiB |")
-    lines.append("| --- | --- | ---: | ---: | ---: | ---: |")
-    for spec, path, cmds in matrix:
-        size = os.path.getsize(path)
-        size_txt = f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e3:.0f} kB"
-        peers = {c.key: median(c.times) for c in cmds if c.key in PEERS}
-        for c in cmds:
-            med = median(c.times)
-            med_txt = f"{med:.3f}" if med is not None else "FAILED"
-            if c.failures and med is not None:
-                med_txt += f" ({len(c.failures)} failed)"
-            ratios = ["—" if c.key == k else fmt_ratio(med, peers.get(k)) for k in ("pandas", "polars")]
-            peak = f"{max(c.rss_kib) / 1024:.0f}" if c.rss_kib else "—"
-            lines.append(
-                f"| {spec.label} ({size_txt}) | {c.label} | {med_txt} | {ratios[0]} | {ratios[1]} | {peak} |"
+def run_case(res: report.CaseResult, a: argparse.Namespace) -> None:
+    log(f"== {res.case.key}: check runs")
+    first = {}
+    for t in res.timed:
+        if t.status == "skipped":
+            continue
+        r, mean = check_run(t, a)
+        first[t.cmd.key] = (r, mean)
+        if mean is not None:
+            t.means.append(mean)
+            if r.wall > a.slow:
+                t.one_run = True
+                t.walls.append(r.wall)
+                t.peaks_kib.append(r.tree_kib if t.cmd.tree_rss else r.rss_kib or r.tree_kib)
+    agree(res, first)
+    live = [t for t in res.timed if t.status == "ok" and not t.one_run]
+    for i in range(a.runs):
+        for t in live:
+            r = proc.run(t.argv, None, a.timeout, a.mem_limit_mib)
+            log(
+                f"  run {i + 1}/{a.runs} {t.cmd.key:14} {r.wall:8.3f} s  {r.rss_kib or 0:>9} KiB"
+                f"  exit {r.code}"
             )
-    lines.append("")
-    lines.append("Ratios are this row's median / the peer's median: above 1 means slower than the peer.")
-    lines.append("")
-    lines.append("## Agreement of the printed means (tolerance 1e-6 relative)")
-    lines.append("")
-    lines += [f"- {a}" for a in agreement]
-    if warnings:
-        lines.append("")
-        lines += [f"WARNING: {w}" for w in warnings]
-    lines.append("")
-    lines.append("## Every run (wall s / peak MiB, in run order)")
-    lines.append("")
-    for spec, _, cmds in matrix:
-        for c in cmds:
-            runs = ", ".join(
-                f"{t:.3f}/{r / 1024:.0f}"
-                for t, r in zip(c.times, c.rss_kib or [0] * len(c.times), strict=False)
-            )
-            lines.append(f"- {spec.label} · {c.label}: {runs or 'none'}")
-            for fail in c.failures:
-                lines.append(f"  - failed: {fail}")
-    return "\n".join(lines) + "\n"
+            mean = parse_mean(t.cmd.parse, r.stdout) if r.code == 0 else None
+            if mean is None:
+                res.notes.append(
+                    f"{t.cmd.key} run {i + 1} failed: exit {r.code} {r.killed} {r.stderr[-200:]!r}"
+                )
+                continue
+            # losscli must print the same bits every run; a peer's parallel sum (DuckDB, polars)
+            # may move in the last digits, which is only worth a note beyond 1e-12
+            gap = abs(mean - t.means[0]) / max(abs(mean), abs(t.means[0]), 1e-300)
+            if gap > (1e-12 if t.cmd.who == "peer" else 0.0):
+                res.notes.append(f"{t.cmd.key} run {i + 1} printed {mean!r}, not {t.means[0]!r}")
+            t.walls.append(r.wall)
+            t.peaks_kib.append(r.tree_kib if t.cmd.tree_rss else r.rss_kib or r.tree_kib)
 
 
-# ---------------------------------------------------------------------------------------
+def has_engine(lc: dict[str, str], who: str) -> bool:
+    exe = lc.get(who)
+    if not exe:
+        return False
+    r = subprocess.run([exe, "bce", "--help"], capture_output=True, text=True, timeout=120)
+    return "--engine" in r.stdout
+
+
+def prepare(case: cases.Case, a: argparse.Namespace, lc: dict[str, str], peer_py: str | None,
+            opts: cases.Options) -> report.CaseResult:  # fmt: skip
+    res = report.CaseResult(case, targets=cases.targets_of(case, opts))
+    if case.needs_engine and not has_engine(lc, cases._pick(opts)):
+        res.skipped = "`losscli bce --help` offers no `--engine` (the Dask engine is not in this tree yet)"
+        return res
+    inp = case.input.scaled(a.scale)
+    r = subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), "--scale", repr(a.scale),
+                        "--out-dir", a.out_dir, case.key])  # fmt: skip
+    if r.returncode != 0:
+        res.skipped = f"gen.py failed (exit {r.returncode})"
+        return res
+    paths = gen.paths(inp, a.out_dir)
+    res.size = f"{gen.total_bytes(inp, a.out_dir) / 1e6:,.0f} MB"
+    if inp != case.input:
+        res.size += f", scaled to {'×'.join(map(str, inp.shape))}"
+    for cmd in case.commands(paths, opts):
+        argv = program(cmd, lc, peer_py)
+        t = report.Timed(cmd, argv or [])
+        if argv is None:
+            t.status, t.note = "skipped", f"no {cmd.who} environment"
+        elif cmd.who == "peer" and not peer_ok(peer_py, cmd):
+            t.status, t.note = "skipped", "its imports fail in the peers' Python"
+        res.timed.append(t)
+    return res
+
+
+_IMPORTS_OK: dict[str, bool] = {}
+
+
+def peer_ok(peer_py: str | None, cmd: cases.Command) -> bool:
+    script = cmd.args[0]
+    if script not in _IMPORTS_OK:
+        with open(script, encoding="utf-8") as f:
+            imports = [ln for ln in f if re.match(r"(import|from) \w", ln) and "__future__" not in ln]
+        _IMPORTS_OK[script] = peer_py is not None and envs.probe(peer_py, "".join(imports)) is not None
+    return _IMPORTS_OK[script]
+
+
+def args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("case", nargs="*", help=f"cases to run (default: all but --big ones): "
+                    f"{', '.join(c.key for c in cases.CASES)}")  # fmt: skip
+    ap.add_argument("--tree", default=os.path.dirname(HERE), help="losscli source tree (default: this repo)")
+    ap.add_argument(
+        "--ref", default="HEAD", help="commit of --tree to install (git archive); 'worktree': its files"
+    )
+    ap.add_argument("--installs", "--extras", default="plain,fast", help="installs: plain, fast or both")
+    ap.add_argument("--no-install", action="store_true", help="use the venvs as they are (no pip)")
+    ap.add_argument("--venv-dir", default=os.path.join(gen.OUT_DIR, "venvs"))
+    ap.add_argument(
+        "--python", default=envs.default_base_python(), help="interpreter the venvs are made from"
+    )
+    ap.add_argument("--torch-wheel", default=envs.TORCH_WHEEL, help="torch comes from this file only")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per command (default 5)")
+    ap.add_argument("--big", action="store_true", help="also the 4 GB wide .npy (disk and time)")
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply every input's rows")
+    ap.add_argument("--quick", action="store_true", help="smoke test: --scale 0.01 --runs 2")
+    ap.add_argument("--dask-workers", default="2", help="worker counts for the Dask rows, e.g. 1,2")
+    ap.add_argument("--slow", type=float, default=60.0, help="a check run longer than this is the only run")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds before a run is killed")
+    ap.add_argument(
+        "--mem-limit-mib", type=int, default=12288, help="kill a run whose process tree grows past this"
+    )
+    ap.add_argument("--out-dir", default=gen.OUT_DIR, help="where inputs are generated")
+    ap.add_argument("--out", help="report file (default bench/RESULTS.md for a full-size run)")
+    a = ap.parse_args()
+    if a.quick:
+        a.scale, a.runs = min(a.scale, 0.01), min(a.runs, 2)
+    if a.out is None and a.scale == 1.0:
+        a.out = os.path.join(HERE, "RESULTS.md")
+    a.tree = os.path.abspath(a.tree)
+    return a
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(
-        description="Time losscli against pandas+torch and polars+numpy scripts; print a Markdown report."
-    )
-    ap.add_argument("--quick", action="store_true", help="smoke mode: small files only, 2 runs, no warm-up")
-    ap.add_argument("--runs", type=int, help="timed runs per command (default 5; --quick 2)")
-    ap.add_argument("--warmup", type=int, help="untimed rounds before timing (default 1; --quick 0)")
-    ap.add_argument("--out", metavar="FILE", help="also write the report to FILE")
-    ap.add_argument(
-        "--losscli",
-        metavar="CMD",
-        help="how to run losscli (default: losscli on PATH, else 'python -m losscli')",
-    )
-    ap.add_argument(
-        "--peer-python",
-        metavar="PATH",
-        default=sys.executable,
-        help="Python with pandas, polars, torch, numpy for the peers (default: this one)",
-    )
-    ap.add_argument(
-        "--rss",
-        choices=["auto", "time", "wait4"],
-        default="auto",
-        help="peak-RSS method: /usr/bin/time -f %%M, or os.wait4 of the child (auto: time if present)",
-    )
-    ap.add_argument(
-        "--no-numpy-reader",
-        action="store_true",
-        help="with pyarrow in losscli's env, skip the extra LOSSCLI_READER=numpy rows on large files",
-    )
-    ap.add_argument("--timeout", type=float, default=1800.0, help="seconds per run before it is killed")
-    ap.add_argument("--out-dir", default=gen.OUT_DIR, help="where inputs are generated")
-    a = ap.parse_args()
-
-    runs = a.runs if a.runs is not None else (2 if a.quick else 5)
-    warmup = a.warmup if a.warmup is not None else (0 if a.quick else 1)
-    losscli = shlex.split(a.losscli) if a.losscli else default_losscli()
-    rss_method = a.rss
-    if rss_method == "auto":
-        rss_method = "time" if os.access(GNU_TIME, os.X_OK) else "wait4"
-
-    def log(msg: str) -> None:
-        print(msg, file=sys.stderr, flush=True)
-
-    # -- environment -------------------------------------------------------------------
-    peers_ok = {}
-    for key, (name, _, imports) in PEERS.items():
-        peers_ok[key] = probe(a.peer_python, imports) is not None
-        if not peers_ok[key]:
-            log(f"note: {name} skipped: `{a.peer_python} -c '{imports}'` failed")
-    lc_python = interpreter_of(losscli)
-    try:
-        r = subprocess.run([*losscli, "--version"], capture_output=True, text=True, timeout=120)
-        lc_version = r.stdout.strip().replace(", version", "") or None
-    except OSError as e:
-        log(f"error: cannot run losscli as {shlex.join(losscli)}: {e}")
-        return 2
-    if r.returncode != 0:
-        log(f"error: `{shlex.join(losscli)} --version` failed: {r.stderr.strip()}")
-        return 2
-    import numpy
-
-    header = [
-        "# losscli benchmark",
-        "",
-        (
-            f"Machine: Python {platform.python_version()}, numpy {numpy.__version__} (harness) · "
-            f"CPU: {cpu_model()} · nproc {nproc()} · {platform.system()} {platform.release()} · "
-            f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}"
-        ),
-        "",
-        f"- losscli: `{shlex.join(losscli)}` ({lc_version}; "
-        + (versions(lc_python, "numpy", "click", "rich", "pyarrow") if lc_python else "interpreter unknown")
-        + ")",
-        f"- repo: {repo_state()}"
-        + (
-            " · PYTHONDONTWRITEBYTECODE is set (no .pyc is written for uninstalled sources)"
-            if os.environ.get("PYTHONDONTWRITEBYTECODE")
-            else ""
-        ),
-        f"- peers: `{a.peer_python}` ({versions(a.peer_python, 'numpy', 'pandas', 'polars', 'torch')})",
-        f"- method: {runs} timed runs per command after {warmup} warm-up round(s), commands "
-        "alternated run by run within each input; wall clock = time.perf_counter() around the "
-        "whole process; peak RSS = "
-        + ("`/usr/bin/time -f %M`" if rss_method == "time" else "ru_maxrss from os.wait4 of the child")
-        + (" · quick mode (small inputs only)" if a.quick else ""),
-    ]
-
-    # with pyarrow (losscli[fast]) large CSVs take the arrow reader; time NumPy's too
-    has_arrow = lc_python is not None and probe(lc_python, "import pyarrow") is not None
-    numpy_reader = has_arrow and not a.no_numpy_reader
-    # -- inputs ------------------------------------------------------------------------
-    matrix: list[tuple[gen.Spec, str, list[Cmd]]] = []
-    for spec in gen.SPECS:
-        if a.quick and spec.big:
-            continue
-        path, _ = gen.ensure(spec, a.out_dir, log=sys.stderr)
-        task = "bce" if spec.kind == "binary" else "ce"
-        cmds = [
-            Cmd(
-                "losscli",
-                f"`losscli {task} --logits F -q`",
-                [*losscli, task, "--logits", path, "-q"],
-                "last_line",
-            )
-        ]
-        if spec.big and numpy_reader:
-            cmds.append(
-                Cmd(
-                    "losscli_numpy",
-                    f"`LOSSCLI_READER=numpy losscli {task} --logits F -q`",
-                    [*losscli, task, "--logits", path, "-q"],
-                    "last_line",
-                    env={"LOSSCLI_READER": "numpy"},
-                )
-            )
-        if spec.key == "bin_10m":
-            cmds.append(
-                Cmd(
-                    "losscli_table",
-                    "`losscli bce --logits F --top 10 --sort loss`",
-                    [*losscli, "bce", "--logits", path, "--top", "10", "--sort", "loss"],
-                    "table",
-                )
-            )
-        for key, (name, script, _) in PEERS.items():
-            if peers_ok[key]:
-                cmds.append(Cmd(key, name, [a.peer_python, script, "--task", task, path], "last_line"))
-        matrix.append((spec, path, cmds))
-
-    # -- timing ------------------------------------------------------------------------
-    load_start = loadavg()
-    for spec, _, cmds in matrix:
-        for rnd in range(warmup + runs):
-            timed = rnd >= warmup
-            for c in cmds:
-                res = run_once(c.argv, rss_method, a.timeout, c.env)
-                tag = f"run {rnd - warmup + 1}/{runs}" if timed else "warm-up"
-                log(f"{spec.key:8} {tag:9} {c.key:14} {res.wall:8.3f} s  exit {res.code}")
-                if res.code != 0:
-                    tail = (res.stderr.strip().splitlines() or ["(no stderr)"])[-1]
-                    if timed:
-                        c.failures.append(f"exit {res.code}: {tail}")
-                    log(f"  ! {shlex.join(c.argv)} exited {res.code}: {tail}")
-                    continue
-                if not timed:
-                    continue
-                c.times.append(res.wall)
-                if res.rss_kib is not None:
-                    c.rss_kib.append(res.rss_kib)
-                mean = parse_mean(c, res.stdout)
-                if mean is None:
-                    c.failures.append(f"no mean in output: {res.stdout[-200:]!r}")
-                else:
-                    c.means.append(mean)
-
-    # -- agreement ---------------------------------------------------------------------
-    warnings: list[str] = []
-    agreement: list[str] = []
-    for spec, _, cmds in matrix:
-        peers = [c for c in cmds if c.key in PEERS and c.means]
-        worst = 0.0
-        for c in cmds:
-            if not c.means:
-                warnings.append(f"{spec.label}: {c.label} printed no mean")
-                continue
-            if max(c.means) != min(c.means):
-                warnings.append(f"{spec.label}: {c.label} printed different means across runs: {c.means}")
-            for p in peers:
-                if p is c:
-                    continue
-                x, y = c.means[0], p.means[0]
-                rel = abs(x - y) / max(abs(x), abs(y), 1e-300)
-                worst = max(worst, rel)
-                if not rel <= REL_TOL:
-                    warnings.append(
-                        f"{spec.label}: {c.label} mean {x!r} differs from {p.label} {y!r} "
-                        f"(rel {rel:.2e} > 1e-6)"
-                    )
-        means = ", ".join(f"{c.label} {c.means[0]!r}" for c in cmds if c.means)
-        agreement.append(f"{spec.label}: {means}; largest relative difference {worst:.1e}")
-
-    header.append(
-        f"- load average (1/5/15 min) at start: {load_start}; at end: {loadavg()} "
-        f"(a busy machine widens the spread; see every run below)"
-    )
-    text = report(header, matrix, warnings, agreement)
-    for w in warnings:
-        log(f"WARNING: {w}")
+    a = args()
+    installs = tuple(w for w in a.installs.split(",") if w)
+    if not installs or set(installs) - {"plain", "fast"}:
+        raise SystemExit("error: --installs takes plain, fast or plain,fast")
+    t0 = time.perf_counter()
+    lc: dict[str, str] = {}
+    a.commit = envs.resolve_ref(a.tree, a.ref)
+    src = envs.copy_tree(a.tree, os.path.join(a.venv_dir, "src"), a.commit) if not a.no_install else ""
+    for w in installs:
+        venv = os.path.join(a.venv_dir, f"losscli-{w}")
+        lc[w] = os.path.join(venv, "bin", "losscli") if a.no_install else envs.install_losscli(
+            venv, src, w, a.python, log)  # fmt: skip
+    peer_venv = os.path.join(a.venv_dir, "peers")
+    peer_py = envs.venv_python(peer_venv) if a.no_install else envs.install_peers(
+        peer_venv, a.python, a.torch_wheel, log)  # fmt: skip
+    opts = cases.Options(installs, tuple(int(n) for n in a.dask_workers.split(",")))
+    header = ["# losscli benchmark", "", *machine(a, lc, peer_py)]
+    load0 = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    results = []
+    for case in cases.select(a.case, a.big):
+        res = prepare(case, a, lc, peer_py, opts)
+        if not res.skipped:
+            run_case(res, a)
+        results.append(res)
+    load1 = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    header.append(f"- load average (1/5/15 min) at start {load0}, at end {load1}; "
+                  f"whole run {(time.perf_counter() - t0) / 60:.1f} min")  # fmt: skip
+    text = report.render(header, results)
     sys.stdout.write(text)
     if a.out:
         with open(a.out, "w", encoding="utf-8") as f:
             f.write(text)
         log(f"report written to {a.out}")
-    failed = any(c.failures or not c.times for _, _, cmds in matrix for c in cmds)
-    return 1 if failed else 0
+    missing = any(t.status in ("failed", "killed", "mismatch") for r in results for t in r.timed)
+    return 1 if missing else 0
 
 
 if __name__ == "__main__":

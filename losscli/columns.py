@@ -111,13 +111,31 @@ def layout(
     classes: list[str] | None,
 ) -> Layout:
     """Apply the spec's column rules; ``labels`` is None when labels live in ``scores``."""
-    wcol = None
-    if weight_col:
-        picked = parse_columns(weight_col, scores, "--sample-weight-col (looked up in the score file)")
-        if len(picked) != 1:
-            raise LossInputError("--sample-weight-col takes one column")
-        wcol = picked[0]
+    wcol = _weight_col(scores, weight_col)
     named_labels = named_label_cols(scores)
+    lcols, taken = _label_cols(scores, labels, label_cols, score_cols, named_labels)
+    scols, index_col = _score_cols(scores, labels, score_cols, taken, wcol, named_labels)
+    _check_overlaps(scores, labels, scols, lcols, wcol)
+    names = scores.names
+    score_names = [names[j] for j in scols] if names else [str(j) for j in range(len(scols))]
+    if classes is None and scores.names and len(scols) > 1:
+        classes = score_names
+    return Layout(scols, lcols, wcol, classes, score_names, index_col)
+
+
+def _weight_col(scores: Source, weight_col: str | None) -> int | None:
+    if not weight_col:
+        return None
+    picked = parse_columns(weight_col, scores, "--sample-weight-col (looked up in the score file)")
+    if len(picked) != 1:
+        raise LossInputError("--sample-weight-col takes one column")
+    return picked[0]
+
+
+def _label_cols(
+    scores: Source, labels: Source | None, label_cols: str | None, score_cols: str | None, named: list[int]
+) -> tuple[list[int], set[int]]:
+    """The label columns, and the score-file columns they take away from the scores."""
     if labels is not None:
         if label_cols:
             lcols = parse_columns(label_cols, labels, "--label-col")
@@ -125,59 +143,65 @@ def layout(
             lcols = list(labels.label_hint)
         else:
             lcols = named_label_cols(labels) or list(range(labels.ncols))
-        taken = set(named_labels) if not score_cols else set()
-    else:
-        if label_cols:
-            lcols = parse_columns(label_cols, scores, "--label-col")
-        elif scores.label_hint:
-            lcols = list(scores.label_hint)
-        elif named_labels:
-            if len(named_labels) > 1:
-                found = ", ".join(repr(scores.names[j]) for j in named_labels)  # type: ignore[index]
-                raise LossInputError(
-                    f"{scores.path}: several label-like columns ({found}); choose one with --label-col"
-                )
-            lcols = named_labels
-        else:
-            cols = f"; its columns are {', '.join(scores.names)}" if scores.names else ""
-            if scores.ncols == 1 and scores.fmt == "csv":
-                cols += " (it was read as a single column: if that is wrong, pass --delimiter)"
+        return lcols, (set(named) if not score_cols else set())
+    if label_cols:
+        lcols = parse_columns(label_cols, scores, "--label-col")
+    elif scores.label_hint:
+        lcols = list(scores.label_hint)
+    elif named:
+        if len(named) > 1:
+            found = ", ".join(repr(scores.names[j]) for j in named)  # type: ignore[index]
             raise LossInputError(
-                f"{scores.path}: no labels: give --labels FILE, or --label-col NAME|INDEX "
-                f"(a column named label, labels, target or y is picked by itself){cols}"
+                f"{scores.path}: several label-like columns ({found}); choose one with --label-col"
             )
-        taken = set(lcols)
+        lcols = named
+    else:
+        cols = f"; its columns are {', '.join(scores.names)}" if scores.names else ""
+        if scores.ncols == 1 and scores.fmt == "csv":
+            cols += " (it was read as a single column: if that is wrong, pass --delimiter)"
+        raise LossInputError(
+            f"{scores.path}: no labels: give --labels FILE, or --label-col NAME|INDEX "
+            f"(a column named label, labels, target or y is picked by itself){cols}"
+        )
+    return lcols, set(lcols)
+
+
+def _score_cols(
+    scores: Source,
+    labels: Source | None,
+    score_cols: str | None,
+    taken: set[int],
+    wcol: int | None,
+    named: list[int],
+) -> tuple[list[int], int | None]:
+    """The score columns, and pandas' index column skipped on the way (None if none)."""
     if score_cols:
-        scols = parse_columns(score_cols, scores, "--score-cols")
-        index_col = None
-    elif "score_cols" in scores.extra:
-        scols = list(scores.extra["score_cols"])  # type: ignore[call-overload]
-        index_col = None
-    else:
-        scols = [j for j in range(scores.ncols) if j not in taken and j != wcol]
-        index_col = pandas_index(scores, scols)
-        if index_col is not None:
-            scols.remove(index_col)  # checked to hold 0..n-1 on every chunk
-        _refuse_id_columns(scores, scols)
-        if labels is not None and named_labels and not score_cols:
-            label_names = ", ".join(repr(scores.names[j]) for j in named_labels)  # type: ignore[index]
-            raise LossInputError(
-                f"{scores.path} has a label column ({label_names}) and --labels was given too; "
-                "drop one, or pick the scores with --score-cols"
-            )
-    if labels is None:
-        clash = set(scols) & set(lcols)
-        if clash:
-            raise LossInputError("a column cannot be both a score column and a label column")
+        return parse_columns(score_cols, scores, "--score-cols"), None
+    if "score_cols" in scores.extra:
+        return list(scores.extra["score_cols"]), None  # type: ignore[call-overload]
+    scols = [j for j in range(scores.ncols) if j not in taken and j != wcol]
+    index_col = pandas_index(scores, scols)
+    if index_col is not None:
+        scols.remove(index_col)  # checked to hold 0..n-1 on every chunk
+    _refuse_id_columns(scores, scols)
+    if labels is not None and named:
+        label_names = ", ".join(repr(scores.names[j]) for j in named)  # type: ignore[index]
+        raise LossInputError(
+            f"{scores.path} has a label column ({label_names}) and --labels was given too; "
+            "drop one, or pick the scores with --score-cols"
+        )
+    return scols, index_col
+
+
+def _check_overlaps(
+    scores: Source, labels: Source | None, scols: list[int], lcols: list[int], wcol: int | None
+) -> None:
+    if labels is None and set(scols) & set(lcols):
+        raise LossInputError("a column cannot be both a score column and a label column")
     if wcol is not None and wcol in scols:
         raise LossInputError("the sample-weight column is also a score column; use --score-cols")
     if not scols:
         raise LossInputError(f"{scores.path}: no score columns left after taking the labels")
-    names = scores.names
-    score_names = [names[j] for j in scols] if names else [str(j) for j in range(len(scols))]
-    if classes is None and scores.names and len(scols) > 1:
-        classes = score_names
-    return Layout(scols, lcols, wcol, classes, score_names, index_col)
 
 
 ID_NAMES = ("", "id", "index", "idx", "row", "sample", "sample_id", "unnamed: 0")
@@ -245,10 +269,19 @@ def numeric(chunk: Chunk, cols: list[int], src: Source) -> np.ndarray:
                     float(v)
                 except ValueError:
                     what = "an empty field" if not v else repr(str(v))
-                    raise LossInputError(f"{what} is not a number{_comma_hint(str(v))}", row=i, col=c) from None
+                    hint = _comma_hint(str(v))
+                    raise LossInputError(f"{what} is not a number{hint}", row=i, col=c) from None
             # every value parsed: a column that looked like text in the first rows only
             chunk.values[:, j] = vals.astype(np.float64)
-    return chunk.values[:, cols]
+    return take_columns(chunk.values, cols)
+
+
+def take_columns(values: np.ndarray, cols: list[int]) -> np.ndarray:
+    """``values[:, cols]``, as a view when ``cols`` is a run of consecutive columns: a wide
+    chunk (a vocabulary of logits) is then never gathered column by column."""
+    if cols and cols[-1] - cols[0] == len(cols) - 1 and cols == list(range(cols[0], cols[-1] + 1)):
+        return values[:, cols[0] : cols[-1] + 1]
+    return values[:, cols]
 
 
 def _comma_hint(v: str) -> str:

@@ -124,11 +124,17 @@ def open_inputs(req: Request, read_kwargs: dict[str, object]) -> Inputs:
     """Open every input of ``req`` (closing what was opened if a later one fails)."""
     opened: list[Source | None] = []
     try:
-        rk = dict(header=req.header, delimiter=req.delimiter, **read_kwargs)
-        for path in (req.score_path, req.labels_path, req.baseline_path):
-            opened.append(open_source(path, **rk) if path else None)  # type: ignore[arg-type]
-        scores, labels, baseline = opened
-        assert scores is not None
+        rk = dict(header=req.header, delimiter=req.delimiter, family=req.family, **read_kwargs)
+        if req.class_axis is not None:
+            rk["class_axis"] = req.class_axis
+        scores = open_source(req.score_path, **rk)  # type: ignore[arg-type]
+        opened.append(scores)
+        # labels of n-d scores are one per position: the labels reader needs the scores' shape
+        positions = scores.extra.get("positions")
+        for path in (req.labels_path, req.baseline_path):
+            kw = {**rk, "positions": positions} if positions is not None and path == req.labels_path else rk
+            opened.append(open_source(path, **kw) if path else None)  # type: ignore[arg-type]
+        _, labels, baseline = opened
         return Inputs(req, scores, labels, baseline)
     except BaseException:
         for src in opened:

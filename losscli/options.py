@@ -44,7 +44,13 @@ class Request:
     sort: str = "index"
     baseline_path: str | None = None
     calibration: int | None = None  # reliability bins for --calibration; None: off
+    class_axis: int | None = None  # ce on n-d scores: 1 for PyTorch's (N, C, d1, …); None: last
     read_kwargs: dict[str, Any] = field(default_factory=dict)  # passed to open_source
+
+    @property
+    def family(self) -> str | None:
+        """The loss family when the command fixes it (auto decides from the data)."""
+        return {"bce": "sigmoid", "focal": "sigmoid", "ce": "softmax"}.get(self.command)
 
     def paths(self) -> list[str]:
         """Every input path, score file first."""
@@ -67,6 +73,8 @@ def validate(req: Request) -> None:
     if delim is not None and delim not in ("\\t", "tab", "TAB") and (len(delim) != 1 or delim in '"\r\n'):
         # the same words as the CSV reader's, now before any file is opened, for every format
         raise LossInputError(f"--delimiter must be one character (or 'tab'), got {delim!r}")
+    if req.class_axis is not None and req.command not in ("ce", "auto"):
+        raise LossInputError(f"--class-axis is for ce; {req.command} is elementwise on n-d scores")
     if req.calibration is not None and not 1 <= req.calibration <= 10_000:
         raise LossInputError(f"--calibration takes 1 to 10000 bins, got {req.calibration}")
     if req.options is not None and req.command != "auto":  # auto's loss is known after the plan

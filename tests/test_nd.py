@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import losscli
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, run
 
 CASES = json.loads((FIXTURES / "nd_reference.json").read_text())["cases"]
 RTOL = 1e-9
@@ -51,3 +52,32 @@ def test_api_matches_pytorch(case: dict, layout: str) -> None:
     _check(r.per_sample.tolist(), r.n, r.mean, r.sum, case["expected"])
     if case["loss"] == "ce":
         assert r.to_dict()["perplexity"] == pytest.approx(math.exp(r.mean), rel=1e-15)
+
+
+def _write_npy(case: dict, d: Path, layout: str) -> list[str]:
+    scores = np.asarray(case["scores"])
+    args: list[str] = []
+    if case["loss"] == "ce" and layout == "torch":
+        scores = np.moveaxis(scores, -1, 1)
+        args += ["--class-axis", "1"]
+    np.save(d / "scores.npy", scores)
+    np.save(d / "labels.npy", np.asarray(case["labels"]))
+    for key, value in case["options"].items():
+        flag = "--" + key.replace("_", "-")
+        args += [flag, ",".join(map(repr, value)) if isinstance(value, list) else str(value)]
+    return [
+        case["loss"],
+        "--" + case["input"],
+        str(d / "scores.npy"),
+        "--labels",
+        str(d / "labels.npy"),
+        *args,
+    ]
+
+
+@pytest.mark.parametrize(("case", "layout"), LAYOUTS, ids=IDS)
+def test_cli_on_npy_matches_pytorch(case: dict, layout: str, tmp_path: Path) -> None:
+    r = run(*_write_npy(case, tmp_path, layout), "--format", "json")
+    assert r.exit_code == 0, r.stderr
+    d = json.loads(r.stdout)
+    _check(d["per_sample"], d["n"], d["mean"], d["sum"], case["expected"])

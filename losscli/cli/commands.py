@@ -51,6 +51,12 @@ def _loss_options(command: str, kind: str, p: dict[str, Any]) -> Any:
     return core.LossOptions(loss=command, input=kind, convention=p["convention"], **values)
 
 
+def _needs_per_sample(fmt: str) -> bool:
+    from losscli.render import RENDERERS
+
+    return RENDERERS[fmt].needs_per_sample
+
+
 def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
     """The :class:`Request` for click's parameter values ``p``."""
     kind, paths = _score_source(command, p)
@@ -68,8 +74,9 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") else None,
         pos_label=p.get("pos_label"),
         options=_loss_options(command, kind, p),
-        # json prints them, the bootstrap resamples them, markdown and --plot draw them
-        keep_per_sample=fmt in ("json", "markdown")
+        # the renderer may need them (json prints them, the table and markdown draw and
+        # summarise them); the bootstrap resamples them, --plot draws them
+        keep_per_sample=_needs_per_sample(fmt)
         or p.get("ci") is not None
         or len(paths) > 1
         or bool(p.get("plot")),
@@ -77,6 +84,7 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         sort=p["sort"],
         baseline_path=p.get("baseline"),
         calibration=p.get("calibration"),
+        class_axis=p.get("class_axis"),
         read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")}
         | ({"decimal": p["decimal"]} if p.get("decimal") else {}),
     )

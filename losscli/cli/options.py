@@ -78,6 +78,12 @@ def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., An
         click.option(
             "--delimiter", metavar="CHAR", help="CSV delimiter (default: by extension, else sniffed)."
         ),
+        click.option(
+            "--class-axis",
+            type=click.IntRange(-1),
+            hidden=not log_probs,
+            help="n-d scores: the class axis (default last, as (N, T, C); 1 for PyTorch's (N, C, d1, …)).",
+        ),
     ]
     return _apply(opts, f)
 

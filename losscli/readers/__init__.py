@@ -88,6 +88,9 @@ def open_source(
     block: int = BLOCK,
     reader: str = "auto",
     arrow_min_bytes: int = ARROW_MIN_BYTES,
+    family: str | None = None,
+    class_axis: int | None = None,
+    positions: tuple[int, ...] | None = None,
     decimal: str = ".",
 ) -> Source:
     """Open ``path`` (``-`` for stdin) and return a :class:`Source` of row chunks.
@@ -98,8 +101,25 @@ def open_source(
     ``reader``: ``"auto"`` parses CSV files of at least ``arrow_min_bytes`` with pyarrow
     when it is installed (``losscli[fast]``), ``"numpy"`` never does, ``"arrow"`` always does
     for CSV files. ``decimal=","`` reads CSV numbers written with a decimal comma.
+
+    Arrays of more than two dimensions (``.npy``, ``.npz``, JSON nested lists) need the loss
+    ``family``: ``"softmax"`` scores (N, d1, …, C), or (N, C, d1, …) with ``class_axis=1``,
+    are N·d1·… rows of C columns, and their ``Source.extra["positions"]`` is (N, d1, …);
+    pass it as ``positions`` when opening the labels, so that labels of that shape are one
+    row per position. ``"sigmoid"`` arrays (N, d1, …) are N rows of d1·d2·… columns.
     """
-    opts = ReadOptions(header, delimiter, first_block, block, reader, arrow_min_bytes, decimal)
+    opts = ReadOptions(
+        header,
+        delimiter,
+        first_block,
+        block,
+        reader,
+        arrow_min_bytes,
+        family,
+        class_axis,
+        positions,
+        decimal,
+    )
     if is_pattern(path):
         return open_glob(path, lambda p: _open_one(p, opts), lambda p: _fast(p, opts))
     return _open_one(path, opts)

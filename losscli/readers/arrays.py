@@ -16,7 +16,8 @@ from typing import IO, Any
 import numpy as np
 
 from losscli.errors import LossInputError
-from losscli.readers.base import Chunk, rows_per_chunk
+from losscli.readers.base import Chunk, ReadOptions, rows_per_chunk
+from losscli.readers.nd import Shape, shape_of
 
 KINDS = {"U": "text", "S": "bytes", "c": "complex numbers", "M": "dates", "V": "records"}
 
@@ -42,6 +43,14 @@ def table_width(dtype: np.dtype, shape: tuple[int, ...], name: str, what: str) -
     if len(shape) != 2:
         raise LossInputError(f"{name}: {what} has {len(shape)} dimensions; expected (n,) or (n, k)")
     return shape[1]
+
+
+def array_shape(dtype: np.dtype, shape: tuple[int, ...], name: str, what: str, opts: ReadOptions) -> Shape:
+    """How an array of numbers becomes rows and columns (see :mod:`.nd`)."""
+    check_numbers(dtype, name, what)
+    return shape_of(
+        shape, name, what, family=opts.family, class_axis=opts.class_axis, positions=opts.positions
+    )
 
 
 @dataclass
@@ -137,21 +146,30 @@ def streamed(f: IO[bytes] | Any, name: str, fortran: Callable[[], np.ndarray] | 
 
 @dataclass(frozen=True)
 class Part:
-    """One member of a chunk's columns: rows of numbers of width ``width``, or (rows None)
-    one text column whose strings are ``text``."""
+    """One member of a chunk's columns: rows of numbers laid out by ``shape`` (``width``
+    columns), or (rows None) one text column whose strings are ``text``."""
 
     width: int
     rows: Rows | None = None
     text: np.ndarray | None = None
+    shape: Shape | None = None
+
+    def take(self, m: int) -> np.ndarray:
+        """The next m items as (m·per_item, width), in the array's dtype."""
+        assert self.rows is not None
+        block = self.rows.take(m)
+        return self.shape.table(block) if self.shape is not None else block.reshape(m, self.width)
 
 
-def chunks(parts: list[Part], n: int) -> Iterator[Chunk]:
-    """Chunks of the parts side by side, at most CHUNK_BYTES of float64 each."""
+def chunks(parts: list[Part], n: int, per_item: int = 1) -> Iterator[Chunk]:
+    """Chunks of the parts side by side, at most CHUNK_BYTES of float64 each (but at least
+    one item): ``n`` items of ``per_item`` rows each."""
     width = sum(p.width for p in parts)
-    step = rows_per_chunk(width)
+    step = max(1, rows_per_chunk(width) // max(per_item, 1))
     for a in range(0, max(n, 1), step):
         m = min(step, n - a)
-        values = np.empty((m, width))
+        rows = m * per_item
+        values = np.empty((rows, width))
         texts: dict[int, np.ndarray] = {}
         j = 0
         for p in parts:
@@ -160,9 +178,9 @@ def chunks(parts: list[Part], n: int) -> Iterator[Chunk]:
                 values[:, j] = np.nan
                 texts[j] = p.text[a : a + m]
             else:
-                values[:, j : j + p.width] = p.rows.take(m).reshape(m, p.width)  # the upcast
+                values[:, j : j + p.width] = p.take(m)  # the upcast to float64
             j += p.width
-        yield Chunk(values, texts, a, None)
+        yield Chunk(values, texts, a * per_item, None)
     for p in parts:
         if p.rows is not None:
             p.rows.finish()

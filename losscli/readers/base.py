@@ -144,6 +144,13 @@ class ReadOptions:
     block: int = BLOCK
     reader: str = "auto"
     arrow_min_bytes: int = ARROW_MIN_BYTES
+    # arrays of more than two dimensions (see readers.nd): the loss family ("softmax" or
+    # "sigmoid"; None refuses them), the class axis of softmax scores (None: the last; 1:
+    # PyTorch's (N, C, d1, …)), and the scores' positions (N, d1, …), which a labels array
+    # of that shape has one label for
+    family: str | None = None
+    class_axis: int | None = None
+    positions: tuple[int, ...] | None = None
     decimal: str = "."  # CSV's decimal mark: "," for Excel's 0,6912 (fields then split at ";")
 
 

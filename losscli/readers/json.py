@@ -9,6 +9,7 @@ JSON is read whole (up to MAX_JSON_BYTES); rows are lists of numbers, objects pe
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 
@@ -20,10 +21,12 @@ from losscli.readers.base import (
     Chunk,
     Context,
     Reader,
+    ReadOptions,
     Source,
     register,
     split_rows,
 )
+from losscli.readers.json_rows import from_rows
 from losscli.readers.streams import (
     Peekable,
     SafeStream,
@@ -37,7 +40,7 @@ from losscli.readers.streams import (
 MAX_JSON_BYTES = 1 << 31
 
 
-def _json_source(stream: SafeStream, name: str, fmt: str) -> Source:
+def _json_source(stream: SafeStream, name: str, fmt: str, opts: ReadOptions) -> Source:
     data = stream.read(MAX_JSON_BYTES + 1)
     if len(data) > MAX_JSON_BYTES:
         raise LossInputError(
@@ -57,10 +60,10 @@ def _json_source(stream: SafeStream, name: str, fmt: str) -> Source:
             doc = json.loads(text)
         except (json.JSONDecodeError, RecursionError) as e:
             if isinstance(e, json.JSONDecodeError) and e.msg == "Extra data":  # JSON Lines
-                return _jsonl_source(text, name)
+                return _jsonl_source(text, name, opts)
             raise _json_error(name, e) from None
-        return _from_document(doc, name)
-    return _jsonl_source(text, name)
+        return _from_document(doc, name, opts)
+    return _jsonl_source(text, name, opts)
 
 
 def _json_error(name: str, e: Exception) -> LossInputError:
@@ -89,7 +92,7 @@ def read_json(path: str) -> object:
         raise _json_error(name, e) from None
 
 
-def _jsonl_source(text: str, name: str) -> Source:
+def _jsonl_source(text: str, name: str, opts: ReadOptions) -> Source:
     items: list[object] = []
     lines: list[int] = []
     for i, ln in enumerate(text.split("\n"), start=1):
@@ -104,7 +107,7 @@ def _jsonl_source(text: str, name: str) -> Source:
         lines.append(i)
     if not items:
         raise LossInputError(f"{name}: empty input (no rows)")
-    return _from_rows(items, name, np.array(lines, dtype=np.int64))
+    return from_rows(items, name, np.array(lines, dtype=np.int64), opts)
 
 
 def _is_record(doc: dict[str, object]) -> bool:
@@ -123,204 +126,23 @@ def _is_record(doc: dict[str, object]) -> bool:
     )
 
 
-def _from_document(doc: object, name: str) -> Source:
+def _from_document(doc: object, name: str, opts: ReadOptions) -> Source:
     if isinstance(doc, list):
         if not doc:
             raise LossInputError(f"{name}: empty list (no rows)")
-        return _from_rows(doc, name, None)
+        return from_rows(doc, name, None, opts)
     if isinstance(doc, dict):
         if _is_record(doc):
-            return _from_rows([doc], name, np.array([1]))  # one JSON Lines record
-        return _from_object(doc, name)
+            return from_rows([doc], name, np.array([1]))  # one JSON Lines record
+        return _from_object(doc, name, opts)
     raise LossInputError(
         f'{name}: expected a list of rows or an object with "logits"/"probs"/"log_probs", '
         f"got {type(doc).__name__}"
     )
 
 
-def _cell(v: object) -> float | str:
-    if isinstance(v, bool):
-        return float(v)
-    if isinstance(v, (int, float)):
-        return float(v)
-    if isinstance(v, str):
-        return v
-    if v is None:
-        raise ValueError("null")
-    raise ValueError(_jtype(v))
-
-
-def _table(
-    name: str, cols: list[list[object]], names: list[str] | None, lines: np.ndarray | None
-) -> tuple[np.ndarray, dict[int, np.ndarray], set[int]]:
-    """Columns of JSON scalars → (values, text columns, text column set)."""
-    m = len(cols[0]) if cols else 0
-    values = np.full((m, len(cols)), np.nan)
-    texts: dict[int, np.ndarray] = {}
-    for j, col in enumerate(cols):
-        if None not in col:  # NumPy would turn null into NaN without a word
-            try:
-                values[:, j] = np.array(col, dtype=np.float64)
-                continue
-            except (TypeError, ValueError):
-                pass
-        out: list[float | str] = []
-        for i, v in enumerate(col):
-            try:
-                out.append(_cell(v))
-            except ValueError as e:
-                where = f"{name}:{int(lines[i])}" if lines is not None else f"{name}: row {i + 1}"
-                field = f"field {names[j]!r}" if names else f"column {j + 1}" if len(cols) > 1 else ""
-                at = f"{where}, {field}" if field else where
-                raise LossInputError(f"{at}: {e} where a number or label belongs") from None
-        if all(isinstance(v, float) for v in out):
-            values[:, j] = np.array(out, dtype=np.float64)
-        else:
-            texts[j] = np.array([v if isinstance(v, str) else repr(v) for v in out], dtype=str)
-    return values, texts, set(texts)
-
-
-def _from_rows(items: list[object], name: str, lines: np.ndarray | None) -> Source:
-    """A list of numbers, of lists, or of objects (one per row)."""
-
-    def where(i: int) -> str:
-        return f"{name}:{int(lines[i])}" if lines is not None else f"{name}: row {i + 1}"
-
-    first = items[0]
-    if isinstance(first, dict):
-        return _from_records(items, name, lines)
-    if isinstance(first, list):
-        width = len(first)
-        if width == 0:
-            raise LossInputError(f"{where(0)}: empty row")
-        for i, it in enumerate(items):
-            if not isinstance(it, list):
-                raise LossInputError(f"{where(i)}: expected a list like the first row, got {_jtype(it)}")
-            if len(it) != width:
-                raise LossInputError(f"{where(i)}: {len(it)} values, expected {width} like the first row")
-        try:
-            if any(None in it for it in items):  # type: ignore[operator]
-                raise ValueError("null")  # located column by column below
-            values = np.array(items, dtype=np.float64)
-            if values.ndim != 2:
-                raise ValueError
-            texts: dict[int, np.ndarray] = {}
-            text_cols: set[int] = set()
-        except (TypeError, ValueError):  # text in the rows: column by column, with locations
-            rows_: list[list[object]] = items  # type: ignore[assignment]
-            cols = [[it[j] for it in rows_] for j in range(width)]
-            for i, it in enumerate(rows_):
-                for j, v in enumerate(it):
-                    if isinstance(v, (list, dict)):
-                        raise LossInputError(
-                            f"{where(i)}, column {j + 1}: {_jtype(v)} inside a row; rows hold numbers"
-                        ) from None
-            values, texts, text_cols = _table(name, cols, None, lines)
-    else:
-        for i, it in enumerate(items):
-            if isinstance(it, (list, dict)):
-                raise LossInputError(f"{where(i)}: expected a number like the first row, got {_jtype(it)}")
-        values, texts, text_cols = _table(name, [list(items)], None, lines)
-    chunk = Chunk(values, texts, 0, lines)
-    fmt = "jsonl" if lines is not None else "json"
-    return Source(name, values.shape[1], None, text_cols, iter([chunk]), fmt=fmt)
-
-
-def _jtype(v: object) -> str:
-    return {dict: "an object", list: "a list", str: "a string", type(None): "null"}.get(type(v), "a number")
-
-
-def _where(name: str, lines: np.ndarray | None, i: int) -> str:
-    """Row ``i``'s location: ``path:line`` in JSON Lines, ``path: row R`` in a document."""
-    return f"{name}:{int(lines[i])}" if lines is not None else f"{name}: row {i + 1}"
-
-
-def _from_records(items: list[object], name: str, lines: np.ndarray | None) -> Source:
-    """Objects per row: ``{"logits": [...], "label": 2}`` or flat records ``{"p": .3, "y": 1}``."""
-    first = items[0]
-    assert isinstance(first, dict)
-    keys = list(first)
-    for i, it in enumerate(items):
-        if not isinstance(it, dict):
-            raise LossInputError(
-                f"{_where(name, lines, i)}: expected an object like the first row, got {_jtype(it)}"
-            )
-        if list(it) != keys and set(it) != set(keys):
-            raise LossInputError(
-                f"{_where(name, lines, i)}: keys {sorted(it)} differ from the first row's {sorted(keys)}"
-            )
-    records: list[dict[str, object]] = items  # type: ignore[assignment]
-    cols, names, label_hint = _record_columns(records, keys, name, lines)
-    kind_hint = next((k for k in keys if k in SCORE_KEYS), None)
-    values, texts, text_cols = _table(name, cols, names, lines)
-    if kind_hint is not None:
-        # the score key names its columns by index; the rest keep their keys
-        names = [n.split("[")[1].rstrip("]") if n.startswith(kind_hint + "[") else n for n in names]
-    chunk = Chunk(values, texts, 0, lines)
-    return Source(
-        name,
-        len(cols),
-        names,
-        text_cols,
-        iter([chunk]),
-        label_hint=label_hint or None,
-        kind_hint=kind_hint,
-        fmt="jsonl" if lines is not None else "json",
-        extra={"score_cols": _score_cols(keys, kind_hint, first)} if kind_hint else {},
-    )
-
-
-def _record_columns(
-    items: list[dict[str, object]], keys: list[str], name: str, lines: np.ndarray | None
-) -> tuple[list[list[object]], list[str], list[int]]:
-    """The records' columns (a list value of width w becomes w columns ``key[j]``), their
-    names, and the positions of the label keys' columns."""
-    first = items[0]
-    cols: list[list[object]] = []
-    names: list[str] = []
-    label_hint: list[int] = []
-    for key in keys:
-        v0 = first[key]
-        start = len(cols)
-        if isinstance(v0, list):
-            width = len(v0)
-            for i, it in enumerate(items):
-                v = it[key]
-                if not isinstance(v, list) or len(v) != width:
-                    raise LossInputError(
-                        f"{_where(name, lines, i)}: {key!r} must be a list of {width} values "
-                        "like the first row"
-                    )
-            for j in range(width):
-                cols.append([it[key][j] for it in items])  # type: ignore[index]
-                names.append(f"{key}[{j}]")
-        else:
-            if isinstance(v0, dict):
-                raise LossInputError(
-                    f"{_where(name, lines, 0)}: {key!r} holds an object; expected a number, string or list"
-                )
-            cols.append([it[key] for it in items])
-            names.append(key)
-        if key in LABEL_KEYS:
-            label_hint.extend(range(start, len(cols)))
-    return cols, names, label_hint
-
-
-def _score_cols(keys: list[str], kind: str, first: dict[str, object]) -> list[int]:
-    """Positions of the score key's columns among the record's flattened columns."""
-    out: list[int] = []
-    j = 0
-    for key in keys:
-        v = first[key]
-        width = len(v) if isinstance(v, list) else 1
-        if key == kind:
-            out.extend(range(j, j + width))
-        j += width
-    return out
-
-
-def _from_object(doc: dict[str, object], name: str) -> Source:
-    """``{"logits"|"probs"|"log_probs": …, "labels": …, "classes": [...], other: [...]}``."""
+def _score_kind(doc: dict[str, object], name: str) -> str:
+    """The one score key of a ``{"logits": …}`` object."""
     kinds = [k for k in SCORE_KEYS if k in doc]
     if not kinds:
         kinds = [k for k in EXTRA_SCORE_KEYS if k in doc]
@@ -329,53 +151,63 @@ def _from_object(doc: dict[str, object], name: str) -> Source:
             f'{name}: expected an object with one of "logits", "probs", "log_probs" '
             f"(found keys: {', '.join(map(str, doc)) or 'none'})"
         )
-    kind = kinds[0]
+    return kinds[0]
+
+
+def _from_object(doc: dict[str, object], name: str, opts: ReadOptions) -> Source:
+    """``{"logits"|"probs"|"log_probs": …, "labels": …, "classes": [...], other: [...]}``."""
+    kind = _score_kind(doc, name)
     scores = doc[kind]
     if not isinstance(scores, list) or not scores:
         raise LossInputError(f"{name}: {kind!r} must be a non-empty list")
-    inner = _from_rows(scores, f"{name} ({kind})", None)
+    inner = from_rows(scores, f"{name} ({kind})", None, opts)
     chunk = next(inner.chunks)
-    n, k = chunk.values.shape
+    k = chunk.values.shape[1]
     classes = doc.get("classes")
     if classes is not None and (not isinstance(classes, list) or len(classes) != k):
         raise LossInputError(f'{name}: "classes" must list {k} names, one per score column')
     names = [str(c) for c in classes] if classes else [str(j) for j in range(k)]
-    cols: list[np.ndarray] = [chunk.values]
-    texts = dict(chunk.text)
-    text_cols = set(inner.text_cols)
+    positions = inner.extra.get("positions")  # n-d scores: the other lists are per position
+    others = replace(opts, positions=positions) if isinstance(positions, tuple) else opts
+    cols, texts = [chunk], dict(chunk.text)
     label_hint: list[int] = []
-    width = k
     for key, val in doc.items():
-        if key in (kind, "classes"):
-            continue
-        if not isinstance(val, list):
-            continue  # metadata, e.g. {"model": "resnet"}
-        if len(val) != n:
-            raise LossInputError(f"{name}: {key!r} has {len(val)} rows but {kind!r} has {n}")
-        sub = _from_rows(val, f"{name} ({key})", None)
-        c = next(sub.chunks)
-        for j, t in c.text.items():
-            texts[width + j] = t
-            text_cols.add(width + j)
-        if key in LABEL_KEYS:
-            label_hint.extend(range(width, width + c.values.shape[1]))
+        if key in (kind, "classes") or not isinstance(val, list):
+            continue  # not other columns: metadata, e.g. {"model": "resnet"}
+        c = _other(key, val, kind, len(scores), len(chunk), name, others)
+        width = sum(x.values.shape[1] for x in cols)
+        texts.update({width + j: t for j, t in c.text.items()})
         m = c.values.shape[1]
+        if key in LABEL_KEYS:
+            label_hint.extend(range(width, width + m))
         names.extend([key] if m == 1 else [f"{key}[{j}]" for j in range(m)])
-        cols.append(c.values)
-        width += m
-    values = np.hstack(cols)
+        cols.append(c)
+    values = np.hstack([c.values for c in cols])
     src = Source(
         name,
-        width,
+        values.shape[1],
         names,
-        text_cols,
+        set(texts),
         iter([Chunk(values, texts, 0, None)]),
         label_hint=label_hint or None,
         kind_hint=kind if kind in SCORE_KEYS else None,  # "scores" says nothing of the kind
         fmt="json",
     )
     src.extra["score_cols"] = list(range(k))
+    if isinstance(positions, tuple):
+        src.extra["positions"] = positions
     return src
+
+
+def _other(key: str, val: list[object], kind: str, items: int, n: int, name: str, opts: ReadOptions) -> Chunk:
+    """The columns of list ``key`` next to ``items`` score rows (``n`` rows once n-d rows
+    are flattened to positions)."""
+    if len(val) != items:
+        raise LossInputError(f"{name}: {key!r} has {len(val)} rows but {kind!r} has {items}")
+    c = next(from_rows(val, f"{name} ({key})", None, opts).chunks)
+    if len(c) != n:
+        raise LossInputError(f"{name}: {key!r} has {len(c)} values but {kind!r} has {n} positions")
+    return c
 
 
 def _looks_like_json(head: bytes) -> bool:
@@ -384,12 +216,12 @@ def _looks_like_json(head: bytes) -> bool:
 
 def open_json(stream: SafeStream, ctx: Context) -> Source:
     """A JSON document; several documents, one per line, are read as JSON Lines."""
-    return _split(_json_source(stream, ctx.name, "json"))
+    return _split(_json_source(stream, ctx.name, "json", ctx.opts))
 
 
 def open_jsonl(stream: SafeStream, ctx: Context) -> Source:
     """JSON Lines: one row per line."""
-    return _split(_json_source(stream, ctx.name, "jsonl"))
+    return _split(_json_source(stream, ctx.name, "jsonl", ctx.opts))
 
 
 def _split(src: Source) -> Source:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import io
 import zlib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from losscli.errors import LossInputError
-from losscli.readers.arrays import Part, Rows, chunks, mapped, npy_error, streamed, table_width
+from losscli.readers.arrays import Part, Rows, array_shape, chunks, mapped, npy_error, streamed
 from losscli.readers.base import (
     EXTRA_SCORE_KEYS,
     LABEL_KEYS,
@@ -24,6 +25,7 @@ from losscli.readers.base import (
     Chunk,
     Context,
     Reader,
+    ReadOptions,
     Source,
     register,
 )
@@ -89,24 +91,29 @@ def _score_key(arrays: dict[str, Rows], name: str) -> str:
     return score_keys[0]
 
 
-def _source(arrays: dict[str, Rows], name: str) -> Source:
+def _source(arrays: dict[str, Rows], name: str, opts: ReadOptions) -> Source:
     key = _score_key(arrays, name)
     rows = arrays[key]
-    k = table_width(rows.dtype, rows.shape, name, repr(key))
-    n = rows.shape[0]
-    parts = [Part(k, rows)]
+    shape = array_shape(rows.dtype, rows.shape, name, repr(key), opts)
+    k, n = shape.width, rows.shape[0]
+    # the other arrays: labels of the scores' positions are one row per position
+    others = replace(opts, positions=shape.positions or opts.positions)
+    parts = [Part(k, rows, shape=shape)]
     names = [str(j) for j in range(k)]
     label_hint: list[int] = []
     width = k
     for other, arr in arrays.items():
         if other == key:
             continue
-        if arr.dtype.kind in "US" and len(arr.shape) == 1 and arr.shape[0] == n:
-            part = Part(1, text=arr.take(n).astype(str))
-        else:
-            part = Part(table_width(arr.dtype, arr.shape, name, repr(other)), arr)
-        if arr.shape[0] != n:
-            raise LossInputError(f"{name}: {other!r} has {arr.shape[0]} rows but {key!r} has {n}")
+        part = _part(arr, n, shape.per_item, name, repr(other), others)
+        if arr.shape[0] != n or (part.shape is not None and part.shape.per_item != shape.per_item):
+            rows_of = (
+                f"{arr.shape[0]} rows"
+                if len(arr.shape) <= 2 and shape.per_item == 1
+                else f"shape {arr.shape}"
+            )
+            size = f"{n}" if shape.per_item == 1 else f"shape {rows.shape}"
+            raise LossInputError(f"{name}: {other!r} has {rows_of} but {key!r} has {size}")
         if other in LABEL_KEYS:
             label_hint.extend(range(width, width + part.width))
         names.extend([other] if part.width == 1 else [f"{other}[{j}]" for j in range(part.width)])
@@ -117,13 +124,23 @@ def _source(arrays: dict[str, Rows], name: str) -> Source:
         width,
         names,
         {j for j, p in _offsets(parts) if p.rows is None},
-        _guarded(chunks(parts, n), name),
+        _guarded(chunks(parts, n, shape.per_item), name),
         label_hint=label_hint or None,
         kind_hint=key if key in SCORE_KEYS else None,
         fmt="npy",
     )
     src.extra["score_cols"] = list(range(k))
+    if shape.positions is not None:
+        src.extra["positions"] = shape.positions
     return src
+
+
+def _part(arr: Rows, n: int, per_item: int, name: str, what: str, opts: ReadOptions) -> Part:
+    """A non-score member: a text column of class names, or numbers laid out like the scores."""
+    if arr.dtype.kind in "US" and len(arr.shape) == 1 and arr.shape[0] == n and per_item == 1:
+        return Part(1, text=arr.take(n).astype(str))
+    shape = array_shape(arr.dtype, arr.shape, name, what, opts)
+    return Part(shape.width, arr, shape=shape)
 
 
 def _offsets(parts: list[Part]) -> Iterator[tuple[int, Part]]:
@@ -136,7 +153,7 @@ def _offsets(parts: list[Part]) -> Iterator[tuple[int, Part]]:
 def open_npz(stream: SafeStream, ctx: Context) -> Source:
     """An .npz archive of named arrays; a plain file is read through its zip directory."""
     if stream.peek(4) != b"PK\x03\x04":
-        return _source(_loaded(stream, ctx.name), ctx.name)
+        return _source(_loaded(stream, ctx.name), ctx.name, ctx.opts)
     zipfile = _zipfile()
     try:
         if ctx.compressed or ctx.path == "-":
@@ -149,7 +166,7 @@ def open_npz(stream: SafeStream, ctx: Context) -> Source:
     except OSError as e:
         raise npy_error(ctx.name, e) from None
     try:
-        src = _source(_members(zf, ctx.name), ctx.name)
+        src = _source(_members(zf, ctx.name), ctx.name, ctx.opts)
     except BaseException:
         zf.close()
         raise

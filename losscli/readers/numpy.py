@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from losscli.errors import LossInputError
-from losscli.readers.arrays import Part, Rows, chunks, npy_error, streamed, table_width
-from losscli.readers.base import Chunk, Context, Reader, Source, register
+from losscli.readers.arrays import Part, Rows, array_shape, chunks, npy_error, streamed
+from losscli.readers.base import Chunk, Context, Reader, ReadOptions, Source, register
 from losscli.readers.streams import SafeStream
 
 
@@ -29,7 +29,7 @@ def _open_npy(stream: SafeStream, path: str, name: str, compressed: bool) -> Row
     return streamed(stream, name, fortran=whole)
 
 
-def _npy_source(stream: SafeStream, path: str, name: str, compressed: bool) -> Source:
+def _npy_source(stream: SafeStream, path: str, name: str, compressed: bool, opts: ReadOptions) -> Source:
     head = stream.peek(6)
     if head.startswith(b"PK"):
         raise LossInputError(f"{name}: an .npz (zip) archive, not a .npy array; name it .npz")
@@ -42,16 +42,19 @@ def _npy_source(stream: SafeStream, path: str, name: str, compressed: bool) -> S
         text = np.char.strip(rows.take(rows.shape[0]).astype(str))
         chunk = Chunk(np.full((len(text), 1), np.nan), {0: text}, 0, None)
         return Source(name, 1, None, {0}, iter([chunk]), fmt="npy")
-    k = table_width(rows.dtype, rows.shape, name, "the array")
-    n = rows.shape[0]
-    if n == 0:
+    shape = array_shape(rows.dtype, rows.shape, name, "the array", opts)
+    if shape.rows == 0:
         raise LossInputError(f"{name}: empty array (no rows)")
-    return Source(name, k, None, set(), chunks([Part(k, rows)], n), fmt="npy")
+    part = Part(shape.width, rows, shape=shape)
+    src = Source(name, shape.width, None, set(), chunks([part], rows.shape[0], shape.per_item), fmt="npy")
+    if shape.positions is not None:  # n-d softmax scores: labels of this shape are positions
+        src.extra["positions"] = shape.positions
+    return src
 
 
 def open_npy(stream: SafeStream, ctx: Context) -> Source:
-    """A .npy array, memory-mapped from a plain file, else read from the stream."""
-    return _npy_source(stream, ctx.path, ctx.name, ctx.compressed)
+    """A .npy array, read from the stream chunk by chunk."""
+    return _npy_source(stream, ctx.path, ctx.name, ctx.compressed, ctx.opts)
 
 
 NPY = register(Reader("npy", (".npy",), open_npy, magic=(b"\x93NUMPY",)))

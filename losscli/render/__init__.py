@@ -19,10 +19,11 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from losscli.model import Meta, Result, RowBlock
     from losscli.render.cells import class_name, finite_or_none, full, row_label, row_pred
+    from losscli.render.grid import MAX_SCORE_COLUMNS
     from losscli.render.machine import JSON_SLICE, render_json, render_markdown, render_quiet
     from losscli.render.rows import RowWriter, write_losses
     from losscli.render.summary import JSON_EXTRAS, notes, per_class, summary_dict, summary_pairs
-    from losscli.render.table import MAX_SCORE_COLUMNS, render_table
+    from losscli.render.table import render_table
 
     RowSink = Callable[[RowBlock, Meta], None]
 
@@ -72,17 +73,19 @@ class Renderer:
         return RowWriter(self.name, out)
 
 
-TABLE_OPTIONS = frozenset({"is_tty"})
+TABLE_OPTIONS = frozenset({"is_tty", "width", "precision", "color", "pictures"})
 
 RENDERERS: dict[str, Renderer] = {
     r.name: r
     for r in (
-        Renderer("table", False, True, False, True, False, "table:render_table", TABLE_OPTIONS),
+        Renderer("table", False, True, True, True, False, "table:render_table", TABLE_OPTIONS),
         Renderer("json", False, True, True, False, True, "machine:render_json"),
         Renderer("csv", True, False, False, False, True, "rows:write_csv"),
         Renderer("tsv", True, False, False, False, True, "rows:write_tsv"),
         Renderer("jsonl", True, False, False, False, True, "rows:write_jsonl"),
-        Renderer("markdown", False, True, False, False, False, "machine:render_markdown"),
+        Renderer(
+            "markdown", False, True, True, False, False, "machine:render_markdown", frozenset({"precision"})
+        ),
         Renderer("quiet", False, False, False, False, False, "machine:render_quiet", flag="-q"),
     )
 }
@@ -96,7 +99,8 @@ _LAZY = {
     "summary": ("JSON_EXTRAS", "notes", "per_class", "summary_dict", "summary_pairs"),
     "machine": ("JSON_SLICE", "render_json", "render_markdown", "render_quiet"),
     "rows": ("RowWriter", "write_losses"),
-    "table": ("MAX_SCORE_COLUMNS", "render_table"),
+    "grid": ("MAX_SCORE_COLUMNS",),
+    "table": ("render_table",),
 }
 _WHERE = {name: module for module, names in _LAZY.items() for name in names}
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 from losscli.model import Result
 from losscli.render.cells import full
+from losscli.render.numbers import Numbers
 from losscli.render.summary import notes, summary_dict, summary_pairs
 
 JSON_SLICE = 1 << 16  # per_sample values formatted at a time
@@ -42,11 +43,12 @@ def render_quiet(res: Result, out: IO[str]) -> None:
     out.write(full(res.summary.mean) + "\n")
 
 
-def render_markdown(res: Result, out: IO[str]) -> None:
-    """The summary as a two-column GFM table, then the notes as quotes."""
+def render_markdown(res: Result, out: IO[str], *, precision: int | None = None) -> None:
+    """The summary as a two-column GFM table, then the notes as quotes. ``precision`` None:
+    numbers in full (as 0.1 wrote them); N: N decimals, thousands separators, labelled CI."""
     out.write(f"### losscli {res.opts.loss}: `{res.path}`\n\n")
     out.write("| | |\n|---|---|\n")
-    for k, v in summary_pairs(res):
+    for k, v in summary_pairs(res, Numbers(precision)):
         cell = v.replace("|", "\\|")
         out.write(f"| {k} | {cell} |\n")
     sig = res.signature.replace("|", "\\|")  # GFM splits cells on | even inside code

@@ -4,11 +4,15 @@ Markdown, the per-class figures and the sentences under the summary. Nothing her
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from losscli import __version__
+
+if TYPE_CHECKING:
+    import numpy as np
 from losscli.model import Result
-from losscli.render.cells import finite_or_none, full
+from losscli.render.cells import finite_or_none
+from losscli.render.numbers import FULL, Numbers
 
 # keys the statistics add to Result.extra, copied to the JSON object in this order
 JSON_EXTRAS = (
@@ -89,61 +93,94 @@ def per_class(res: Result) -> list[dict[str, Any]] | None:
     return rows
 
 
-def summary_pairs(res: Result) -> list[tuple[str, str]]:
-    """``(key, value)`` lines of the table and Markdown summaries, in display order."""
-    s = res.summary
+def summary_pairs(res: Result, numbers: Numbers = FULL) -> list[tuple[str, str]]:
+    """``(key, value)`` lines of the table and Markdown summaries, in display order, with
+    numbers written as ``numbers`` says (full precision by default)."""
+    s, num = res.summary, numbers
+    level = res.extra.get("ci_level")
     mode = res.mode + (f" (auto: {res.reason})" if res.inferred else "")
     pairs = [
         ("loss", res.opts.loss),
         ("mode", mode),
         ("input", res.opts.input),
         ("convention", res.opts.convention),
-        ("n", str(s.n) + (f" ({s.ignored} ignored)" if s.ignored else "")),
-        ("mean", full(s.mean) + _interval(res.extra.get("ci"))),
+        ("n", num.count(s.n) + (f" ({num.count(s.ignored)} ignored)" if s.ignored else "")),
+        ("mean", num.value(s.mean) + num.interval(res.extra.get("ci"), level)),
     ]
     if "perplexity" in res.extra:
-        pairs.append(("perplexity", full(res.extra["perplexity"])))
+        pairs.append(("perplexity", num.value(res.extra["perplexity"])))
+    q = quantiles(res)
+    if q is not None:
+        pairs.append(("quantiles", "   ".join(f"{k} {num.value(v)}" for k, v in q.items())))
     b = res.extra.get("baseline")
     if isinstance(b, dict):
-        pairs.append(("baseline mean", full(b["mean"])))
-        pairs.append(("delta", f"{b['delta']:+.6g}" + _interval(b.get("delta_ci"))))
+        pairs.append(("baseline mean", num.value(b["mean"])))
+        pairs.append(("delta", num.delta(b["delta"]) + num.interval(b.get("delta_ci"), level)))
         if "verdict" in b:
             pairs.append(("verdict", str(b["verdict"])))
-    pairs += _model_pairs(res.extra.get("models"))
+    pairs += _model_pairs(res.extra.get("models"), num, level)
     cal = res.calibration
     if cal is not None:
         bins = res.calibration_state.bins
-        pairs.append(("brier", f"{cal['brier']:.6g}"))
-        pairs.append(("ece", f"{cal['ece']:.6g} ({bins} bins)"))
-        pairs.append(("mce", f"{cal['mce']:.6g}"))
-    pairs.append(("sum", full(s.sum)))
+        pairs.append(("brier", num.value(cal["brier"])))
+        pairs.append(("ece", f"{num.value(cal['ece'])} ({bins} bins)"))
+        pairs.append(("mce", num.value(cal["mce"])))
+    pairs.append(("sum", num.value(s.sum)))
     if s.accuracy is not None:
         pairs.append(
-            ("accuracy", f"{s.accuracy:.6g}" + (" (per output)" if res.mode == "multilabel" else ""))
+            ("accuracy", num.share(s.accuracy) + (" (per output)" if res.mode == "multilabel" else ""))
         )
     if s.exact_match is not None:
-        pairs.append(("exact match", f"{s.exact_match:.6g}"))
+        pairs.append(("exact match", num.share(s.exact_match)))
     if res.sample_weight_col:
-        pairs.append(("weight sum", full(s.weight_sum)))
+        pairs.append(("weight sum", num.value(s.weight_sum)))
     return pairs
 
 
-def _model_pairs(models: object) -> list[tuple[str, str]]:
+def _model_pairs(models: object, num: Numbers, level: object) -> list[tuple[str, str]]:
     """One line per model after the first: its mean, the delta and the verdict."""
     if not isinstance(models, list):
         return []
     out = []
     for i, m in enumerate(models[1:], start=2):
-        acc = f", accuracy {m['accuracy']:.6g}" if m.get("accuracy") is not None else ""
-        delta = f"{m['delta']:+.6g}" + _interval(m.get("delta_ci"))
-        out.append((f"model {i}", f"{m['path']}: mean {full(m['mean'])}{acc}, delta {delta}, {m['verdict']}"))
+        acc = f", accuracy {num.share(m['accuracy'])}" if m.get("accuracy") is not None else ""
+        delta = num.delta(m["delta"]) + num.interval(m.get("delta_ci"), level)
+        out.append(
+            (f"model {i}", f"{m['path']}: mean {num.value(m['mean'])}{acc}, delta {delta}, {m['verdict']}")
+        )
     return out
 
 
-def _interval(ci: object) -> str:
-    if isinstance(ci, (list, tuple)) and len(ci) == 2:
-        return f" ({ci[0]:.6g} – {ci[1]:.6g})"
-    return ""
+def all_losses(res: Result) -> np.ndarray | None:
+    """float64 (n,): every per-sample loss that entered the mean (NaN for ignored rows
+    dropped), or None when the result does not hold them all."""
+    import numpy as np
+
+    if res.per_sample is not None:
+        values = res.per_sample
+    elif len(res.rows) and not res.hidden:
+        values = res.rows.loss[res.rows.valid.astype(bool)]
+    else:
+        return None
+    values = values[~np.isnan(values)]
+    return values if len(values) else None
+
+
+QUANTILES = {"median": 0.5, "p90": 0.9, "p99": 0.99, "max": 1.0}
+
+
+def quantiles(res: Result) -> dict[str, float] | None:
+    """The median, p90, p99 and max of the per-sample losses that entered the mean,
+    by ``numpy.quantile(..., method="linear")`` (type 7, the NumPy and R default),
+    unweighted; None unless every per-sample loss is at hand (``per_sample``, or a table
+    that kept every row)."""
+    import numpy as np
+
+    values = all_losses(res)
+    if values is None:
+        return None
+    qs = np.quantile(values, list(QUANTILES.values()), method="linear")
+    return {k: float(v) for k, v in zip(QUANTILES, qs.tolist(), strict=True)}
 
 
 _CLAMPS = {

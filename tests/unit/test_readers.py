@@ -460,3 +460,92 @@ def test_binary_data_where_text_belongs_is_named_by_its_magic_bytes(
     with pytest.raises(LossInputError) as e:
         _values(open_source(_write(tmp_path, "t" + ext, data())))
     assert str(e.value) == f"{tmp_path / ('t' + ext)}: {said}"
+
+
+# ---------------------------------------------------------------------------------------
+# n-d arrays: every position a row (softmax), every element a column (sigmoid)
+
+RNG = np.random.default_rng(7)
+ND_X = np.round(RNG.normal(size=(5, 3, 4)), 3).astype(np.float32)  # (N, T, C)
+ND_Y = RNG.integers(0, 4, size=(5, 3))  # (N, T)
+
+
+def _nd_file(tmp_path: Path, fmt: str, name: str, **arrays: np.ndarray) -> str:
+    """The arrays as ``fmt`` (npy: the first one only; npz/json: one document of them)."""
+    first = next(iter(arrays.values()))
+    path = tmp_path / f"{name}.{fmt}"
+    if fmt == "npy":
+        np.save(path, first)
+    elif fmt == "npz":
+        np.savez(path, **arrays)
+    elif fmt == "json":
+        doc = {k: v.tolist() for k, v in arrays.items()}
+        path.write_text(json.dumps(doc if len(arrays) > 1 else first.tolist()))
+    else:
+        path.write_text("".join(json.dumps(r) + "\n" for r in first.tolist()))
+    return str(path)
+
+
+def _nd_read(path: str, **kw: object) -> tuple[np.ndarray, Source, list[int]]:
+    src = open_source(path, **kw)  # type: ignore[arg-type]
+    try:
+        got = list(src.chunks)
+    finally:
+        src.close()
+    return np.vstack([c.values for c in got]), src, [len(c) for c in got]
+
+
+@pytest.mark.parametrize("fmt", ["npy", "npz", "json", "jsonl"])
+@pytest.mark.parametrize("axis", [None, 1])
+def test_softmax_scores_are_one_row_per_position_in_c_order(
+    fmt: str, axis: int | None, tmp_path: Path, three_rows: Callable[[int], None]
+) -> None:
+    stored = ND_X if axis is None else np.ascontiguousarray(np.moveaxis(ND_X, -1, 1))  # (N, C, T)
+    three_rows(4 if fmt in ("npy", "json", "jsonl") else 5)  # three positions: one N-item per chunk
+    path = _nd_file(tmp_path, fmt, "s", logits=stored, labels=ND_Y)
+    values, src, sizes = _nd_read(path, family="softmax", class_axis=axis)
+    np.testing.assert_array_equal(values[:, :4], ND_X.reshape(-1, 4).astype(np.float64))
+    assert src.extra["positions"] == (5, 3)
+    if fmt in ("npz", "json"):
+        np.testing.assert_array_equal(values[:, 4], ND_Y.reshape(-1))
+    if fmt in ("npy", "npz"):  # streamed per N-item: chunks of whole items, within the budget
+        assert sizes == [3] * 5
+
+
+@pytest.mark.parametrize("fmt", ["npy", "json"])
+def test_labels_of_the_scores_positions_are_one_row_each(fmt: str, tmp_path: Path) -> None:
+    path = _nd_file(tmp_path, fmt, "y", labels=ND_Y)
+    values, _, _ = _nd_read(path, family="softmax", positions=(5, 3))
+    np.testing.assert_array_equal(values, ND_Y.reshape(-1, 1))
+    # without the positions a 2-d array is a table, as before
+    np.testing.assert_array_equal(_nd_read(path, family="softmax")[0], ND_Y)
+
+
+@pytest.mark.parametrize("fmt", ["npy", "npz", "json", "jsonl"])
+def test_sigmoid_arrays_are_one_row_per_item_of_all_its_elements(fmt: str, tmp_path: Path) -> None:
+    y = (ND_X > 0).astype(np.int64)
+    path = _nd_file(tmp_path, fmt, "b", logits=ND_X, labels=y)
+    values, src, _ = _nd_read(path, family="sigmoid")
+    np.testing.assert_array_equal(values[:, :12], ND_X.reshape(5, 12).astype(np.float64))
+    if fmt in ("npz", "json"):
+        np.testing.assert_array_equal(values[:, 12:], y.reshape(5, 12))
+    assert "positions" not in src.extra
+
+
+def test_n_d_without_a_family_or_with_a_bad_class_axis_is_refused(tmp_path: Path) -> None:
+    path = _nd_file(tmp_path, "npy", "s", logits=ND_X)
+    with pytest.raises(LossInputError, match=r"has 3 dimensions; expected \(n,\) or \(n, k\)"):
+        open_source(path)
+    with pytest.raises(LossInputError, match="the class axis must be the last"):
+        open_source(path, family="softmax", class_axis=0)  # the items axis: neither 1 nor the last
+    npz = _nd_file(tmp_path, "npz", "m", logits=ND_X, labels=ND_Y[:, :2])
+    with pytest.raises(LossInputError, match=r"'labels' has shape \(5, 2\)"):
+        open_source(npz, family="softmax")
+
+
+def test_labels_match_the_positions_by_their_trailing_shape(tmp_path: Path) -> None:
+    """N may differ (one file of a glob of shards); (d1, …) must agree."""
+    path = _nd_file(tmp_path, "npy", "y", labels=ND_Y[:2])
+    values, _, _ = _nd_read(path, family="softmax", positions=(5, 3))
+    np.testing.assert_array_equal(values, ND_Y[:2].reshape(-1, 1))
+    assert _nd_read(path, family="softmax", positions=(2, 4))[0].shape == (2, 3)  # a table then
