@@ -169,3 +169,62 @@ def test_a_decimal_comma_without_the_option_names_it(write) -> None:
     assert_input_error(
         run("bce", "--logits", path, "--decimal", ",", "--delimiter", ","), "another field delimiter"
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Progress: real positions from every reader
+
+
+def _progress_of(path: str, **read_kwargs: object) -> list[tuple[int, int]]:
+    from losscli import pipeline
+    from losscli.options import Request
+
+    seen: list[tuple[int, int]] = []
+    req = Request("bce", "logits", path, read_kwargs=dict(read_kwargs))
+    pipeline.run(req, progress=lambda done, total: seen.append((done, total)))
+    return seen
+
+
+def _assert_moves_to_the_end(seen: list[tuple[int, int]], size: int) -> None:
+    assert len(seen) >= 4, seen
+    assert all(total == size for _, total in seen)
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and len(set(done)) >= 4  # it moves, never backwards
+    assert done[0] < size // 2 and done[-1] >= size * 0.9
+
+
+@pytest.fixture
+def big_csv(tmp_path) -> str:
+    path = tmp_path / "big.csv"
+    path.write_text("logit,label\n" + "".join(f"{(i % 13) / 4 - 1.5},{i % 2}\n" for i in range(60_000)))
+    return str(path)
+
+
+def test_progress_of_the_pyarrow_csv_reader_moves(big_csv, monkeypatch) -> None:
+    pytest.importorskip("pyarrow")
+    from losscli.readers import arrow_csv
+
+    monkeypatch.setattr(arrow_csv, "PIECE_BYTES", 64 << 10)
+    seen = _progress_of(big_csv, reader="arrow", first_block=16 << 10)
+    _assert_moves_to_the_end(seen, __import__("os").path.getsize(big_csv))
+
+
+def test_progress_of_the_numpy_csv_reader_moves(big_csv) -> None:
+    seen = _progress_of(big_csv, reader="numpy", first_block=16 << 10, block=64 << 10)
+    _assert_moves_to_the_end(seen, __import__("os").path.getsize(big_csv))
+
+
+def test_progress_of_parquet_moves(tmp_path, monkeypatch) -> None:
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    from losscli.readers import base
+
+    path = str(tmp_path / "p.parquet")
+    n = 40_000
+    table = pa.table({"logit": [(i % 13) / 4 - 1.5 for i in range(n)], "label": [i % 2 for i in range(n)]})
+    pq.write_table(table, path, row_group_size=5_000)
+    monkeypatch.setattr(base, "CHUNK_BYTES", 8 * 2 * 5_000)
+    seen = _progress_of(path)
+    _assert_moves_to_the_end(seen, __import__("os").path.getsize(path))
+    assert seen[-1][0] == seen[-1][1]

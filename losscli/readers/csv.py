@@ -227,8 +227,8 @@ def _open_csv(stream: SafeStream, ctx: Context, default_delim: str | None) -> So
     sample = _sample(blocks, name)
     layout = detect(sample, name, opts.header, delim, opts.decimal)
     ncols, names, text_cols = layout.ncols, layout.names, layout.text_cols
-    plain = layout.delim is not None and sample.line0 == 1 and sample.skip == 0
-    if ctx.arrow is not None and opts.decimal == "." and plain:
+    plain = sample.line0 == 1 and sample.skip == 0 and opts.decimal == "."
+    if ctx.arrow is not None and layout.delim is not None and plain:
         from losscli.readers import arrow_csv  # pyarrow's own import is lazier still
 
         meter: list[IO[bytes]] = []
