@@ -228,3 +228,57 @@ def test_progress_of_parquet_moves(tmp_path, monkeypatch) -> None:
     seen = _progress_of(path)
     _assert_moves_to_the_end(seen, __import__("os").path.getsize(path))
     assert seen[-1][0] == seen[-1][1]
+
+
+# ---------------------------------------------------------------------------------------
+# Shell completion: file options complete files, in bash, zsh and fish
+
+FILE_OPTIONS = [
+    ("bce", "--logits"),
+    ("bce", "--probs"),
+    ("ce", "--log-probs"),
+    ("bce", "--labels"),
+    ("bce", "--baseline"),
+    ("bce", "-o"),
+    ("bce", "--output"),
+    ("bce", "--plot"),
+    ("auto", "--logits"),
+]
+
+
+def _complete(shell: str, words: str, cword: int, incomplete: str) -> str:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "_LOSSCLI_COMPLETE": f"{shell}_complete",
+        "COMP_WORDS": words,
+        # fish passes the word being completed, bash and zsh its position
+        "COMP_CWORD": incomplete if shell == "fish" else str(cword),
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "losscli"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_file_options_complete_files(shell: str) -> None:
+    want = {"bash": "file,pre\n", "fish": "file,pre\n", "zsh": "file\npre\n_\n"}[shell]
+    for command, flag in FILE_OPTIONS:
+        assert _complete(shell, f"losscli {command} {flag} pre", 3, "pre") == want, (command, flag)
+    assert _complete(shell, "losscli merge a.json pre", 3, "pre") == want  # merge's arguments
+    # a non-file option still completes nothing (no file names where a column is asked for)
+    assert "file" not in _complete(shell, "losscli bce --score-cols pre", 3, "pre")
+
+
+def test_help_says_how_to_install_completion() -> None:
+    r = run("--help")
+    for shell in ("bash", "zsh", "fish"):
+        assert f"_LOSSCLI_COMPLETE={shell}_source losscli" in r.stdout

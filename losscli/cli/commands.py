@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from losscli.cli.completion import FILE
 from losscli.cli.extra_options import label_options
 from losscli.cli.group import EXIT_CHECK_FAILED, cli
 from losscli.cli.options import input_options, loss_options, output_options, stats_options
@@ -331,7 +332,7 @@ _register()
 
 
 @cli.command("merge", no_args_is_help=True)
-@click.argument("parts", nargs=-1, required=True, metavar="RESULT.json...")
+@click.argument("parts", nargs=-1, required=True, type=FILE, metavar="RESULT.json...")
 @functools.partial(output_options, rows=False)
 def merge_command(parts: tuple[str, ...], **p: Any) -> None:
     """Combine --format json results of shards into the result of their union.

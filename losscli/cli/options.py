@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from losscli.cli.completion import FILE
 from losscli.render import FORMATS  # import-light: the renderer registry, not the renderers
 
 
@@ -38,6 +39,7 @@ def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., An
             "--logits",
             "logits",
             multiple=True,
+            type=FILE,
             metavar="PATH",
             help="Raw scores (any real number); '-' for stdin.",
         ),
@@ -45,6 +47,7 @@ def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., An
             "--probs",
             "probs",
             multiple=True,
+            type=FILE,
             metavar="PATH",
             help="Probabilities in [0, 1]" + (" (rows summing to 1)." if log_probs else "."),
         ),
@@ -52,11 +55,14 @@ def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., An
             "--log-probs",
             "log_probs",
             multiple=True,
+            type=FILE,
             metavar="PATH",
             hidden=not log_probs,
             help="Log-probabilities (NLLLoss input).",
         ),
-        click.option("--labels", metavar="PATH", help="Labels file (else a label column of the score file)."),
+        click.option(
+            "--labels", type=FILE, metavar="PATH", help="Labels file (else a label column of the score file)."
+        ),
         click.option(
             "--label-col",
             multiple=True,
@@ -102,7 +108,9 @@ def output_options(f: Callable[..., Any], *, rows: bool = True) -> Callable[...,
             help="table for people; json (summary + per_sample), csv/tsv/jsonl (per-sample rows), markdown.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="Print only the mean, full precision."),
-        click.option("-o", "--output", metavar="PATH", help="Write to PATH (atomically) instead of stdout."),
+        click.option(
+            "-o", "--output", type=FILE, metavar="PATH", help="Write to PATH (atomically) instead of stdout."
+        ),
         click.option("--fail-above", type=float, metavar="X", help="Exit 1 when the mean loss is above X."),
     ]
     if not rows:
@@ -164,12 +172,13 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--plot",
             metavar="FILE",
-            type=click.Path(dir_okay=False),
+            type=click.Path(dir_okay=False),  # completes files
             help="Draw the loss histogram (+ reliability with --calibration, bars with --per-class) "
             "to .png/.svg/.pdf (needs losscli[plot]).",
         ),
         click.option(
             "--baseline",
+            type=FILE,
             metavar="PATH",
             help="Scores of another model for the same rows: reports its mean and the paired delta.",
         ),
