@@ -282,3 +282,55 @@ def test_help_says_how_to_install_completion() -> None:
     r = run("--help")
     for shell in ("bash", "zsh", "fish"):
         assert f"_LOSSCLI_COMPLETE={shell}_source losscli" in r.stdout
+
+
+# ---------------------------------------------------------------------------------------
+# --help: sections, words that fit the command, summaries not cut
+
+SECTIONS = ["Score source:", "Labels and columns:", "Loss options:", "Output:", "Statistics:", "CI gates:"]
+
+
+def _help(*args: str, width: int = 100) -> str:
+    from click.testing import CliRunner
+
+    from losscli.cli import cli
+
+    r = CliRunner().invoke(cli, [*args, "--help"], terminal_width=width, catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    return r.stdout
+
+
+def _section(text: str, name: str) -> str:
+    after = text.split(f"\n{name}\n", 1)[1]
+    return after.split("\n\n", 1)[0]
+
+
+@pytest.mark.parametrize("command", ["bce", "ce", "focal", "auto"])
+def test_help_is_grouped_in_sections(command: str) -> None:
+    text = _help(command)
+    at = [text.index(f"\n{s}\n") for s in SECTIONS]
+    assert at == sorted(at), "sections in their order"
+    assert "--logits" in _section(text, "Score source:")
+    assert "--label-col" in _section(text, "Labels and columns:")
+    assert "--pos-label" in _section(text, "Labels and columns:")
+    assert "--convention" in _section(text, "Loss options:")
+    assert "--format" in _section(text, "Output:") and "--plot" in _section(text, "Output:")
+    assert "--ci" in _section(text, "Statistics:") and "--baseline" in _section(text, "Statistics:")
+    gates = _section(text, "CI gates:")
+    assert "--fail-above" in gates and "--fail-if-worse" in gates
+    assert "\nOptions:\n" not in text
+
+
+def test_help_speaks_of_the_command_it_is_shown_for() -> None:
+    bce, ce = " ".join(_help("bce").split()), " ".join(_help("ce").split())
+    assert "ce's mean" not in bce and "(ce)" not in bce and "Per-output weights" in bce
+    assert "(bce)" not in ce and "Per-class weights" in ce and "y(1-ε)+ε/2" not in ce
+    assert "negative weights are refused; PyTorch accepts them" in bce
+    assert "Every row ignored is an error (PyTorch returns NaN)" in ce
+
+
+def test_command_summaries_are_not_cut_at_200_columns() -> None:
+    text = _help(width=200)
+    assert "…" not in text and "..." not in text.split("Commands:")[1]
+    assert "binary or multi-label." in " ".join(text.split())
+    assert "into the result of their union." in " ".join(text.split())

@@ -20,6 +20,7 @@ import click
 from losscli.cli.completion import FILE
 from losscli.cli.extra_options import label_options
 from losscli.cli.group import EXIT_CHECK_FAILED, cli
+from losscli.cli.help import GroupedCommand, short_help
 from losscli.cli.options import input_options, loss_options, output_options, stats_options
 from losscli.cli.output import Destination, ProgressBar
 from losscli.errors import LossInputError
@@ -267,7 +268,7 @@ def _command(name: str, help_text: str, *, log_probs: bool) -> None:
     f = loss_options(f, command=name)
     f = label_options(f)
     f = input_options(f, log_probs=log_probs)
-    cli.command(name, no_args_is_help=True)(f)
+    cli.command(name, cls=GroupedCommand, short_help=short_help(help_text), no_args_is_help=True)(f)
 
 
 # --help text per command: one per loss of losscli.specs.LOSSES, then auto (a loss without
@@ -319,6 +320,9 @@ HELP = {
 }
 
 
+MERGE_HELP = "Combine --format json results of shards into the result of their union."
+
+
 def _register() -> None:
     from losscli.specs import LOSSES
 
@@ -331,7 +335,7 @@ def _register() -> None:
 _register()
 
 
-@cli.command("merge", no_args_is_help=True)
+@cli.command("merge", cls=GroupedCommand, short_help=short_help(MERGE_HELP), no_args_is_help=True)
 @click.argument("parts", nargs=-1, required=True, type=FILE, metavar="RESULT.json...")
 @functools.partial(output_options, rows=False)
 def merge_command(parts: tuple[str, ...], **p: Any) -> None:

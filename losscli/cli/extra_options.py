@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from losscli.cli.help import LABELS, tag
+
 
 def label_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--pos-label NAME`` (scikit-learn's name) and ``--decimal ,``."""
@@ -23,4 +25,5 @@ def label_options(f: Callable[..., Any]) -> Callable[..., Any]:
         metavar="NAME",
         help="One score column with name labels: the label that is class 1 (others: --classes NEG,POS).",
     )(f)
+    tag(f.__click_params__[-2:], LABELS)  # type: ignore[attr-defined]
     return f

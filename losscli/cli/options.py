@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from losscli.cli.completion import FILE
+from losscli.cli.help import GATES, LABELS, LOSS, OUTPUT, SCORES, STATS, tag
 from losscli.render import FORMATS  # import-light: the renderer registry, not the renderers
 
 
@@ -26,11 +27,27 @@ class FloatList(click.ParamType):
         return vals
 
 
-def _apply(options: list[Callable[..., Any]], f: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorate ``f`` with click options, listed in the order --help shows them."""
+def _apply(
+    options: list[Callable[..., Any]], f: Callable[..., Any], group: str | Callable[[str], str]
+) -> Callable[..., Any]:
+    """Decorate ``f`` with click options, listed in the order --help shows them, in the
+    --help section ``group`` (a name, or a function of the option's name)."""
     for option in reversed(options):
         f = option(f)
+        tag(f.__click_params__[-1:], group)  # type: ignore[attr-defined]
     return f
+
+
+def _input_group(name: str) -> str:
+    return SCORES if name in ("logits", "probs", "log_probs") else LABELS
+
+
+def _output_group(name: str) -> str:
+    return GATES if name == "fail_above" else OUTPUT
+
+
+def _stats_group(name: str) -> str:
+    return {"fail_if_worse": GATES, "plot": OUTPUT}.get(name, STATS)
 
 
 def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., Any]:
@@ -91,7 +108,7 @@ def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., An
             help="n-d scores: the class axis (default last, as (N, T, C); 1 for PyTorch's (N, C, d1, …)).",
         ),
     ]
-    return _apply(opts, f)
+    return _apply(opts, f, _input_group)
 
 
 def output_options(f: Callable[..., Any], *, rows: bool = True) -> Callable[..., Any]:
@@ -114,7 +131,7 @@ def output_options(f: Callable[..., Any], *, rows: bool = True) -> Callable[...,
         click.option("--fail-above", type=float, metavar="X", help="Exit 1 when the mean loss is above X."),
     ]
     if not rows:
-        return _apply(opts, f)
+        return _apply(opts, f, _output_group)
     opts += [
         click.option(
             "--top",
@@ -134,7 +151,7 @@ def output_options(f: Callable[..., Any], *, rows: bool = True) -> Callable[...,
             "--per-class", is_flag=True, help="Mean loss and count per class (per output for multi-label)."
         ),
     ]
-    return _apply(opts, f)
+    return _apply(opts, f, _output_group)
 
 
 def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -188,7 +205,7 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="With --baseline: exit 1 when the delta's interval lies entirely above 0.",
         ),
     ]
-    return _apply(opts, f)
+    return _apply(opts, f, _stats_group)
 
 
 # How each shared loss option of losscli.specs.SHARED is spelt on the command line, in --help
@@ -200,15 +217,39 @@ SHARED_FLAGS: dict[str, dict[str, Any]] = {
         "show_default": True,
         "help": "Probability cut for predictions (on logits: σ(x) > T).",
     },
-    "pos_weight": {"type": FloatList(), "help": "Weight of the positive term: one value or one per output."},
+    "pos_weight": {
+        "type": FloatList(),
+        "help": "Weight of the positive term: one value or one per output (>= 0: negative weights "
+        "are refused; PyTorch accepts them).",
+    },
     "weight": {
         "type": FloatList(),
-        "help": "Per-output (bce) or per-class (ce) weights; ce's mean divides by Σ weight of the targets.",
+        # per command: bce's are per output, ce's per class (and ce's mean divides by them)
+        "help": {
+            "bce": "Per-output weights, one value or one per output, part of each sample's loss "
+            "(>= 0: negative weights are refused; PyTorch accepts them).",
+            "ce": "Per-class weights; the mean divides by the summed weights of the targets "
+            "(>= 0: negative weights are refused; PyTorch accepts them).",
+            "auto": "Per-output (bce) or per-class (ce) weights; ce's mean divides by the summed "
+            "weights of the targets (>= 0: negative weights are refused; PyTorch accepts them).",
+        },
     },
-    "ignore_index": {"type": int, "help": "ce: rows with this label count nowhere."},
+    "ignore_index": {
+        "type": int,
+        "help": {
+            "ce": "Rows with this label count nowhere (-100 for padding). Every row ignored is an "
+            "error (PyTorch returns NaN).",
+            "auto": "With ce: rows with this label count nowhere. Every row ignored is an error "
+            "(PyTorch returns NaN).",
+        },
+    },
     "label_smoothing": {
         "type": float,
-        "help": "ε in [0, 1]; bce targets become y(1-ε)+ε/2, ce as the convention defines it.",
+        "help": {
+            "bce": "ε in [0, 1]: targets become y(1-ε)+ε/2, as Keras defines it (PyTorch has none).",
+            "ce": "ε in [0, 1], as the convention defines it.",
+            "auto": "ε in [0, 1]; bce targets become y(1-ε)+ε/2, ce as the convention defines it.",
+        },
     },
 }
 # sample weights come from a column: --sample-weight-col, with the input options
@@ -242,14 +283,18 @@ def loss_options(f: Callable[..., Any], *, command: str) -> Callable[..., Any]:
     ]
     for name, flag in SHARED_FLAGS.items():
         hidden = not any(name in spec.accepts for spec in specs)
-        opts.append(click.option(_flag(name), default=defaults[name], hidden=hidden, **flag))
+        text = flag["help"]
+        if isinstance(text, dict):  # words that fit the command they are shown for
+            text = text.get(command, text["auto"])
+        kwargs = {**flag, "help": text}
+        opts.append(click.option(_flag(name), default=defaults[name], hidden=hidden, **kwargs))
     if command != "auto":  # auto picks bce or ce, whose options are all shared
         for p in specs[0].params:
             show = p.default is not None
             opts.append(
                 click.option(_flag(p.name), type=p.type, default=p.default, show_default=show, help=p.help)
             )
-    return _apply(opts, f)
+    return _apply(opts, f, LOSS)
 
 
 def _flag(name: str) -> str:
