@@ -334,3 +334,39 @@ def test_command_summaries_are_not_cut_at_200_columns() -> None:
     assert "…" not in text and "..." not in text.split("Commands:")[1]
     assert "binary or multi-label." in " ".join(text.split())
     assert "into the result of their union." in " ".join(text.split())
+
+
+# ---------------------------------------------------------------------------------------
+# The docs say exactly what is compared and what is refused
+
+
+def test_readme_states_what_keras_agreement_means_with_numbers_that_hold(write) -> None:
+    import numpy as np
+
+    from tests.conftest import ROOT
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "agreement to ~1e-7 with real Keras output" not in readme
+    assert "match losscli to 1e-9" in readme
+    assert "costs 15.942385 there and 16.118096 here" in readme
+    float32_bound = float(np.float32(1 - 1e-7))  # what Keras' float32 clip really uses
+    assert f"{-math.log(1 - float32_bound):.6f}" == "15.942385"
+    path = write("p.csv", "prob,label\n1.0,0\n")
+    r = run("bce", "--probs", path, "--convention", "keras", "-q")
+    assert f"{float(r.stdout):.6f}" == f"{-math.log(1e-7):.6f}" == "16.118096"
+
+
+def test_docs_say_all_ignored_is_an_error_and_negative_weights_are_refused(write) -> None:
+    from tests.conftest import ROOT
+
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert "all skipped by `--ignore-index` is an error, exit 2 (PyTorch returns NaN" in readme
+    assert "Negative weights" in readme and "are refused (PyTorch accepts them" in readme
+    assert "are yours to supply" in readme
+    ce_help = " ".join(_help("ce").split())
+    assert "Every row ignored is an error (PyTorch returns NaN)" in ce_help
+    assert "negative weights are refused; PyTorch accepts them" in ce_help
+    # and the behaviour is what they say
+    path = write("m.csv", "a,b,label\n2.0,1.0,0\n0.5,2.5,0\n")
+    assert_input_error(run("ce", "--logits", path, "--ignore-index", "0", "-q"), "--ignore-index")
+    assert_input_error(run("ce", "--logits", path, "--weight", "-1,1", "-q"), ">= 0")
