@@ -165,6 +165,11 @@ def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
             raise click.UsageError(f"{flag} is shown by the table, json and markdown formats, not {shown}")
     if explicit & {"top", "sort"} and fmt != "table":
         raise click.UsageError(f"--top and --sort shape the table, not {shown}")
+    for flag, key in (("--color", "color"), ("--pictures", "pictures")):
+        if p.get(key) is not None and fmt != "table":
+            raise click.UsageError(f"{flag} shapes the table, not {shown}")
+    if p.get("precision") is not None and fmt not in ("table", "markdown"):
+        raise click.UsageError(f"--precision rounds the table and markdown, not {shown} (full precision)")
     fail_above = p.get("fail_above")
     if fail_above is not None and math.isnan(fail_above):
         raise click.UsageError("--fail-above needs a number, got nan")
@@ -198,10 +203,13 @@ def _write_summary(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> 
     renderer = RENDERERS[fmt]
     if renderer.streams_rows:
         return
-    if "is_tty" in renderer.options:
-        renderer.write(res, dest.stream, is_tty=not p.get("output") and sys.stdout.isatty())
-    else:
-        renderer.write(res, dest.stream)
+    given = {
+        "is_tty": not p.get("output") and sys.stdout.isatty(),
+        "precision": p.get("precision"),
+        "color": p.get("color"),
+        "pictures": p.get("pictures"),
+    }
+    renderer.write(res, dest.stream, **{k: v for k, v in given.items() if k in renderer.options})
 
 
 def _warn(res: Any, fmt: str) -> None:
