@@ -14,6 +14,7 @@ import numpy as np
 
 from losscli.core import Targets
 from losscli.errors import LossInputError
+from losscli.hints import comma_hint, pandas_index
 from losscli.readers import LABEL_NAMES, Chunk, Source
 
 TRUE_FALSE = {"true": 1.0, "false": 0.0}
@@ -51,10 +52,16 @@ def parse_columns(spec: str, src: Source, option: str) -> list[int]:
 
 
 def _name(tok: str, names: list[str]) -> int | None:
-    if tok in names:
-        return names.index(tok)
     lower = [n.lower() for n in names]
-    return lower.index(tok.lower()) if tok.lower() in lower else None
+    for pool, key in ((names, tok), (lower, tok.lower())):
+        if key in pool:
+            if pool.count(key) > 1:
+                cols = ", ".join(str(j + 1) for j, n in enumerate(pool) if n == key)
+                raise LossInputError(
+                    f"column name {tok!r} is not unique in the header (columns {cols}); pick by 1-based index"
+                )
+            return pool.index(key)
+    return None
 
 
 def _range(part: str, src: Source, option: str, names: list[str]) -> tuple[int, int] | None:
@@ -205,32 +212,6 @@ def _check_overlaps(
 
 
 ID_NAMES = ("", "id", "index", "idx", "row", "sample", "sample_id", "unnamed: 0")
-PANDAS_INDEX_NAMES = ("", "unnamed: 0")  # what DataFrame.to_csv() writes above its index
-
-
-def pandas_index(src: Source, cols: list[int]) -> int | None:
-    """Column 0 when it is unnamed (pandas' ``to_csv()`` index) and other score columns are
-    left; whether it holds 0..n-1 is checked on every chunk (:func:`check_index`)."""
-    if not src.names or src.fmt != "csv" or 0 not in cols or len(cols) < 2:
-        return None
-    return 0 if src.names[0].strip().lower() in PANDAS_INDEX_NAMES else None
-
-
-def check_index(chunk: Chunk, col: int, src: Source) -> None:
-    """Refuse an unnamed first column that does not count 0, 1, 2, … row by row (a file's
-    own count: each file of a glob starts at 0)."""
-    first = chunk.start_row - chunk.origin_row
-    want = np.arange(first, first + len(chunk), dtype=np.float64)
-    have = chunk.values[:, col] if col not in chunk.text else np.full(len(chunk), np.nan)
-    bad = have != want
-    if bad.any():
-        i = int(np.argmax(bad))
-        raise LossInputError(
-            f"column {col + 1} has no name and does not count the rows 0, 1, 2, … as pandas' index "
-            "does, so it may be a score or a row id; pick the score columns with --score-cols",
-            row=i,
-            field="index",
-        )
 
 
 def _refuse_id_columns(src: Source, cols: list[int]) -> None:
@@ -268,8 +249,8 @@ def numeric(chunk: Chunk, cols: list[int], src: Source) -> np.ndarray:
                 try:
                     float(v)
                 except ValueError:
-                    what = "an empty field" if not v else repr(str(v))
-                    hint = _comma_hint(str(v))
+                    what = "an empty field" if not v else shown(str(v))
+                    hint = comma_hint(str(v))
                     raise LossInputError(f"{what} is not a number{hint}", row=i, col=c) from None
             # every value parsed: a column that looked like text in the first rows only
             chunk.values[:, j] = vals.astype(np.float64)
@@ -282,14 +263,6 @@ def take_columns(values: np.ndarray, cols: list[int]) -> np.ndarray:
     if cols and cols[-1] - cols[0] == len(cols) - 1 and cols == list(range(cols[0], cols[-1] + 1)):
         return values[:, cols[0] : cols[-1] + 1]
     return values[:, cols]
-
-
-def _comma_hint(v: str) -> str:
-    """A hint for ``0,6912``: a decimal comma (Excel in many locales)."""
-    head, sep, tail = v.strip().lstrip("+-").partition(",")
-    if sep and head.isdigit() and tail.isdigit():
-        return " (a decimal comma? pass --decimal , for numbers written like 0,6912)"
-    return ""
 
 
 def label_values(
@@ -313,16 +286,35 @@ def label_values(
         for u, v in enumerate(uniq):
             try:
                 decoded[u], is_name = _decode_label(str(v), classes)
+                used_names |= is_name
             except LossInputError as e:
                 bad[u] = e
-                continue
-            used_names |= is_name
-        if bad:
-            # the first bad row of the file, not the first row of the alphabetically first value
+        if bad:  # report the first bad row, not the first row of the alphabetically first value
             row = int(np.argmax(np.isin(inverse, list(bad))))
             raise LossInputError(bad[int(inverse[row])].message, row=row, col=c, field="labels")
         out[:, c] = decoded[inverse]
+    _refuse_huge_labels(out)
     return out, used_names
+
+
+MAX_LABEL = 2.0**53  # beyond this a float64 label is no whole number, class index or 0/1
+
+
+def _refuse_huge_labels(out: np.ndarray) -> None:
+    """A label like 1e300 or 2**63 is out of range for every kind of label: say so before
+    it reaches an integer cast (a NumPy warning) or a hint to --ignore-index that could
+    never match it."""
+    with np.errstate(invalid="ignore"):
+        huge = np.isfinite(out) & (np.abs(out) >= MAX_LABEL)
+    if huge.any():
+        r, c = np.argwhere(huge)[0]
+        raise LossInputError(
+            f"label {float(out[r, c])!r} is out of range (labels are 0/1, probabilities or class "
+            "indices, far below 2**53)",
+            row=int(r),
+            col=int(c),
+            field="labels",
+        )
 
 
 def _decode_label(text: str, classes: list[str] | None) -> tuple[float, bool]:
@@ -337,18 +329,39 @@ def _decode_label(text: str, classes: list[str] | None) -> tuple[float, bool]:
         pass
     if classes:
         if s in classes:
+            _refuse_ambiguous(s, classes)
             return float(classes.index(s)), True
         lowered = [c.lower() for c in classes]
         if low in lowered:
+            _refuse_ambiguous(low, lowered)
             return float(lowered.index(low)), True
     if not s:
         raise LossInputError("empty label")
     if classes:
-        raise LossInputError(f"unknown class name {s!r} (classes: {', '.join(classes)})")
+        names = ", ".join(classes)
+        names = names if len(names) <= 200 else f"{names[:200]}… ({len(classes)} classes)"
+        raise LossInputError(f"unknown class name {shown(s)} (classes: {names})")
     raise LossInputError(
-        f"label {s!r} is not a number; class names need a score header that names the classes, "
+        f"label {shown(s)} is not a number; class names need a score header that names the classes, "
         "or --classes (one score column: --pos-label NAME or --classes NEG,POS)"
     )
+
+
+def _refuse_ambiguous(name: str, classes: list[str]) -> None:
+    if classes.count(name) > 1:
+        cols = ", ".join(str(j + 1) for j, c in enumerate(classes) if c == name)
+        raise LossInputError(
+            f"class name {name!r} names several score columns ({cols}); class names must be "
+            "distinct: rename the columns or give --classes"
+        )
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``repr(text)``, cut to about ``limit`` characters: an error line stays one readable line
+    even when the field is a megabyte long."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"
 
 
 def label_kind(values: np.ndarray, used_names: bool) -> str:

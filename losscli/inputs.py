@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from losscli import columns
+from losscli import columns, hints
 from losscli.errors import LossInputError
 from losscli.options import Request
 from losscli.readers import Chunk, Source, open_source
@@ -79,7 +79,7 @@ class Inputs:
         sc = chunks[0]
         try:
             if self.lay.index_col is not None:
-                columns.check_index(sc, self.lay.index_col, self.scores)
+                hints.check_index(sc, self.lay.index_col, self.scores)
             x = np.ascontiguousarray(columns.numeric(sc, self.lay.score_cols, self.scores), dtype=np.float64)
             sw = _sample_weights(sc, self.lay.weight_col, self.scores)
         except LossInputError as e:
@@ -184,7 +184,7 @@ def _baseline_cols(baseline: Source, scores: Source, lay: columns.Layout) -> lis
         cols = list(baseline.extra["score_cols"])  # type: ignore[call-overload]
     else:
         skip = set(columns.named_label_cols(baseline))
-        if lay.index_col is not None and columns.pandas_index(baseline, list(range(baseline.ncols))) == 0:
+        if lay.index_col is not None and hints.pandas_index(baseline, list(range(baseline.ncols))) == 0:
             skip.add(0)
         if lay.weight_col is not None and scores.names and baseline.names:
             wname = scores.names[lay.weight_col]

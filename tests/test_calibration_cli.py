@@ -95,6 +95,7 @@ def test_calibration_refuses_soft_labels_and_row_formats(write) -> None:
     ("ext", "magic"), [(".png", b"\x89PNG\r\n\x1a\n"), (".svg", b"<?xml"), (".pdf", b"%PDF-")]
 )
 def test_plot_writes_the_pictures(ext: str, magic: bytes, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")  # the plot extra; without it, the error is tested below
     out = tmp_path / f"p{ext}"
     r = run(
         "ce",
@@ -166,3 +167,15 @@ def test_precision_rounds_the_table_only() -> None:
     mean = next(ln for ln in out.splitlines() if ln.startswith("mean"))
     exact = json.loads(run("bce", "--logits", "samples/binary_logits.csv", "--format", "json").stdout)["mean"]
     assert mean.split()[1] == f"{exact:.2f}"
+
+
+def test_plot_without_matplotlib_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a)
+    )
+    r = run("bce", "--logits", "samples/binary_logits.csv", "--plot", str(tmp_path / "p.png"))
+    assert_input_error(r, "pip install 'losscli[plot]'")
+    assert not (tmp_path / "p.png").exists()

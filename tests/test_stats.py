@@ -339,3 +339,15 @@ def test_markdown_summary_shows_interval_baseline_and_verdict(write) -> None:
     assert sig.startswith("bce|mode:binary|input:logits|convention:torch")
     for part in ("ci:", "bootstrap:200", "seed:"):
         assert part in sig, sig
+
+
+def test_weights_near_the_float64_limit_give_the_same_interval(write) -> None:
+    """Σ s·l / Σ s·d is unchanged by a common factor in the weights: 1e308 weights must
+    give the interval of unit weights, not an overflow."""
+    rows = "".join(f"{x},{y},{{w}}\n" for x, y in [(0.5, 1), (-1, 0), (2, 1), (0.3, 0), (-2, 1)])
+    unit = write("u.csv", "logit,label,w\n" + rows.format(w=1))
+    huge = write("h.csv", "logit,label,w\n" + rows.replace("{w}", "1e308"))
+    a = run_json("bce", "--logits", unit, "--sample-weight-col", "w", "--ci")
+    b = run_json("bce", "--logits", huge, "--sample-weight-col", "w", "--ci")
+    assert a["ci"] == pytest.approx(b["ci"], rel=1e-12)
+    assert a["mean"] == pytest.approx(b["mean"], rel=1e-12)

@@ -7,6 +7,7 @@ samples is pinned byte for byte by tests/test_golden.py.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import subprocess
@@ -105,3 +106,15 @@ def test_table_notes_that_a_clipping_convention_clips_even_logits(write) -> None
     r = run("bce", "--logits", path, "--convention", "sklearn")
     assert "clips probabilities even from logits" in r.stdout
     assert "logits would give exact values" not in r.stdout
+
+
+def test_the_table_drops_per_sample_values_past_its_cap(write, monkeypatch) -> None:
+    """The table's quantiles need every loss; past the cap it says so instead of growing."""
+    from losscli.cli import commands
+
+    path = write("p.csv", "logit,label\n" + "".join(f"{i / 10},{i % 2}\n" for i in range(30)))
+    assert "quantiles" in run("bce", "--logits", path, "--top", "3").stdout
+    monkeypatch.setattr(commands, "TABLE_PER_SAMPLE_ROWS", 20)
+    out = run("bce", "--logits", path, "--top", "3").stdout
+    assert "\nquantiles " not in out and "More than 20 rows" in out
+    assert "quantiles" in json.dumps(run("bce", "--logits", path, "--format", "markdown").stdout)
