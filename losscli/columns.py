@@ -14,6 +14,7 @@ import numpy as np
 
 from losscli.core import Targets
 from losscli.errors import LossInputError
+from losscli.hints import comma_hint, pandas_index
 from losscli.readers import LABEL_NAMES, Chunk, Source
 
 TRUE_FALSE = {"true": 1.0, "false": 0.0}
@@ -104,6 +105,7 @@ class Layout:
     weight_col: int | None
     classes: list[str] | None
     score_names: list[str]
+    index_col: int | None = None  # an unnamed first column skipped as pandas' index (0..n-1)
 
 
 def layout(
@@ -119,13 +121,13 @@ def layout(
     wcol = _weight_col(scores, weight_col)
     named_labels = named_label_cols(scores)
     lcols, taken = _label_cols(scores, labels, label_cols, score_cols, named_labels)
-    scols = _score_cols(scores, labels, score_cols, taken, wcol, named_labels)
+    scols, index_col = _score_cols(scores, labels, score_cols, taken, wcol, named_labels)
     _check_overlaps(scores, labels, scols, lcols, wcol)
     names = scores.names
     score_names = [names[j] for j in scols] if names else [str(j) for j in range(len(scols))]
     if classes is None and scores.names and len(scols) > 1:
         classes = score_names
-    return Layout(scols, lcols, wcol, classes, score_names)
+    return Layout(scols, lcols, wcol, classes, score_names, index_col)
 
 
 def _weight_col(scores: Source, weight_col: str | None) -> int | None:
@@ -178,12 +180,16 @@ def _score_cols(
     taken: set[int],
     wcol: int | None,
     named: list[int],
-) -> list[int]:
+) -> tuple[list[int], int | None]:
+    """The score columns, and pandas' index column skipped on the way (None if none)."""
     if score_cols:
-        return parse_columns(score_cols, scores, "--score-cols")
+        return parse_columns(score_cols, scores, "--score-cols"), None
     if "score_cols" in scores.extra:
-        return list(scores.extra["score_cols"])  # type: ignore[call-overload]
+        return list(scores.extra["score_cols"]), None  # type: ignore[call-overload]
     scols = [j for j in range(scores.ncols) if j not in taken and j != wcol]
+    index_col = pandas_index(scores, scols)
+    if index_col is not None:
+        scols.remove(index_col)  # checked to hold 0..n-1 on every chunk
     _refuse_id_columns(scores, scols)
     if labels is not None and named:
         label_names = ", ".join(repr(scores.names[j]) for j in named)  # type: ignore[index]
@@ -191,7 +197,7 @@ def _score_cols(
             f"{scores.path} has a label column ({label_names}) and --labels was given too; "
             "drop one, or pick the scores with --score-cols"
         )
-    return scols
+    return scols, index_col
 
 
 def _check_overlaps(
@@ -244,7 +250,8 @@ def numeric(chunk: Chunk, cols: list[int], src: Source) -> np.ndarray:
                     float(v)
                 except ValueError:
                     what = "an empty field" if not v else shown(str(v))
-                    raise LossInputError(f"{what} is not a number", row=i, col=c) from None
+                    hint = comma_hint(str(v))
+                    raise LossInputError(f"{what} is not a number{hint}", row=i, col=c) from None
             # every value parsed: a column that looked like text in the first rows only
             chunk.values[:, j] = vals.astype(np.float64)
     return take_columns(chunk.values, cols)
@@ -273,15 +280,19 @@ def label_values(
             out[:, c] = chunk.values[:, j]
             continue
         uniq, inverse = np.unique(chunk.text[j], return_inverse=True)
+        inverse = inverse.reshape(-1)
         decoded = np.empty(len(uniq))
+        bad: dict[int, LossInputError] = {}
         for u, v in enumerate(uniq):
             try:
                 decoded[u], is_name = _decode_label(str(v), classes)
+                used_names |= is_name
             except LossInputError as e:
-                row = int(np.argmax(inverse == u))  # the first row holding this value
-                raise LossInputError(e.message, row=row, col=c, field="labels") from None
-            used_names |= is_name
-        out[:, c] = decoded[inverse.reshape(-1)]
+                bad[u] = e
+        if bad:  # report the first bad row, not the first row of the alphabetically first value
+            row = int(np.argmax(np.isin(inverse, list(bad))))
+            raise LossInputError(bad[int(inverse[row])].message, row=row, col=c, field="labels")
+        out[:, c] = decoded[inverse]
     _refuse_huge_labels(out)
     return out, used_names
 
@@ -332,7 +343,7 @@ def _decode_label(text: str, classes: list[str] | None) -> tuple[float, bool]:
         raise LossInputError(f"unknown class name {shown(s)} (classes: {names})")
     raise LossInputError(
         f"label {shown(s)} is not a number; class names need a score header that names the classes, "
-        "or --classes"
+        "or --classes (one score column: --pos-label NAME or --classes NEG,POS)"
     )
 
 

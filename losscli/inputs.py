@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from losscli import columns
+from losscli import columns, hints
 from losscli.errors import LossInputError
 from losscli.options import Request
 from losscli.readers import Chunk, Source, open_source
@@ -78,6 +78,8 @@ class Inputs:
         lv = labels if labels is not None else self.decode(chunks)[0]
         sc = chunks[0]
         try:
+            if self.lay.index_col is not None:
+                hints.check_index(sc, self.lay.index_col, self.scores)
             x = np.ascontiguousarray(columns.numeric(sc, self.lay.score_cols, self.scores), dtype=np.float64)
             sw = _sample_weights(sc, self.lay.weight_col, self.scores)
         except LossInputError as e:
@@ -106,8 +108,9 @@ class Inputs:
             src = self.labels or self.scores
             chunk = chunks[1] if self.labels is not None else chunks[0]
             fcol = self.lay.label_cols[col] if col is not None else None
-        elif err.field == "weights":
-            src, chunk, fcol = self.scores, chunks[0], self.lay.weight_col
+        elif err.field in ("weights", "index"):
+            fcol = self.lay.weight_col if err.field == "weights" else self.lay.index_col
+            src, chunk = self.scores, chunks[0]
         elif which == "baseline" and self.baseline is not None:
             src, chunk = self.baseline, chunks[-1]
             fcol = self.base_cols[col] if col is not None else None
@@ -181,6 +184,8 @@ def _baseline_cols(baseline: Source, scores: Source, lay: columns.Layout) -> lis
         cols = list(baseline.extra["score_cols"])  # type: ignore[call-overload]
     else:
         skip = set(columns.named_label_cols(baseline))
+        if lay.index_col is not None and hints.pandas_index(baseline, list(range(baseline.ncols))) == 0:
+            skip.add(0)
         if lay.weight_col is not None and scores.names and baseline.names:
             wname = scores.names[lay.weight_col]
             skip |= {j for j, n in enumerate(baseline.names) if n == wname}

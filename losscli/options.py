@@ -37,6 +37,7 @@ class Request:
     label_cols: str | None = None
     weight_col: str | None = None
     classes: list[str] | None = None
+    pos_label: str | None = None  # one score column: the label value that is class 1
     options: LossOptions | None = None
     keep_per_sample: bool = False  # per-sample losses in the result (json, bootstrap)
     # keep them only while the input has at most this many rows (None: always); the table

@@ -94,7 +94,7 @@ def finish(part: Partial, plan: Plan, path: str) -> Result:
         per_sample=_join(part.per_sample),
         rows=rows,
         hidden=hidden,
-        warnings=list(part.warnings),
+        warnings=[*plan.warnings, *(w for w in part.warnings if w not in plan.warnings)],
         signature=plan.signature,
         sample_weight_col=req.weight_col,
         baseline_per_sample=_join(part.baseline_per_sample),
@@ -102,6 +102,9 @@ def finish(part: Partial, plan: Plan, path: str) -> Result:
         sample_weights=_join(part.weights),
         denom=_join(part.denom),
     )
+    if plan.warnings or plan.notes:  # the table says them in its summary too
+        res.extra["plan_notes"] = [*plan.notes, *(f"Warning: {w}" for w in plan.warnings)]
+        res.extra["notes"] = list(plan.notes)
     if part.calibration is not None:
         res.calibration_state = part.calibration
     if part.capped:

@@ -19,7 +19,7 @@ from losscli.inputs import Inputs
 from losscli.model import Meta
 from losscli.options import Request
 from losscli.readers import Chunk, open_source
-from losscli.signature import loss_signature
+from losscli.signature import Signature, loss_signature
 
 # auto with K label columns on standard input keeps at most this much to look at every row
 # (a file is read twice instead: labels only, then everything)
@@ -44,6 +44,8 @@ class Plan:
     base_cols: tuple[int, ...]
     meta: Meta
     signature: str
+    warnings: tuple[str, ...] = ()  # decided on the first chunk, e.g. logits that look like probabilities
+    notes: tuple[str, ...] = ()  # what was decided for the user, e.g. pandas' index column skipped
 
     @property
     def inferred(self) -> bool:
@@ -59,7 +61,7 @@ def make_plan(
     ``auto`` probe of standard input had to keep), which the engine computes before ``rest``.
     """
     _check_kind_hints(req, inputs)
-    _check_classes(req, inputs)
+    _check_classes(req, inputs, first)
     lv, used_names = inputs.decode(first)
     decoded = [(first, lv)]
     n_label_cols = len(inputs.lay.label_cols)
@@ -94,9 +96,41 @@ def make_plan(
         weight_col=lay.weight_col,
         base_cols=tuple(inputs.base_cols),
         meta=meta,
-        signature=str(loss_signature(opts, choice.mode, req.weight_col)),
+        signature=str(_signature(opts, choice.mode, req, lay)),
+        warnings=tuple(_first_chunk_warnings(req, inputs, first)),
+        notes=tuple(_notes(inputs)),
     )
     return plan, decoded
+
+
+def _signature(opts: core.LossOptions, mode: str, req: Request, lay: columns.Layout) -> Signature:
+    sig = loss_signature(opts, mode, req.weight_col)
+    if mode == "binary" and lay.classes and len(lay.classes) == 2:
+        # which name is positive changes every number
+        sig = sig.with_(("pos_label", lay.classes[1]))
+    return sig
+
+
+def _notes(inputs: Inputs) -> list[str]:
+    if inputs.lay.index_col is None:
+        return []
+    return [
+        f"{inputs.scores.path}: column 1 has no name and counts the rows 0, 1, 2, … "
+        "(the index pandas' to_csv() writes), so it was skipped"
+    ]
+
+
+def _first_chunk_warnings(req: Request, inputs: Inputs, first: list[Chunk]) -> list[str]:
+    if req.input != "logits":
+        return []
+    from losscli import hints
+
+    try:
+        x: np.ndarray | None = columns.numeric(first[0], inputs.lay.score_cols, inputs.scores)
+    except LossInputError:
+        x = None  # the pass reports it, with its line
+    w = hints.probabilities_as_logits(inputs.scores.path, x, inputs.lay.score_names)
+    return [w] if w else []
 
 
 def _check_kind_hints(req: Request, inputs: Inputs) -> None:
@@ -106,17 +140,64 @@ def _check_kind_hints(req: Request, inputs: Inputs) -> None:
             raise LossInputError(f"{src.path} holds {src.kind_hint!r} but was given as {given}; use {flag}")
 
 
-def _check_classes(req: Request, inputs: Inputs) -> None:
+def _check_classes(req: Request, inputs: Inputs, first: list[Chunk]) -> None:
+    """``--classes`` against the score columns; for one score column, ``--classes NEG,POS``
+    or ``--pos-label POS`` name the two label values (NEG → 0, POS → 1)."""
     k = inputs.k
+    if k == 1 and (req.classes is not None or req.pos_label is not None):
+        inputs.lay.classes = _binary_classes(req, inputs, first)
+        return
+    if req.pos_label is not None:
+        raise LossInputError(
+            f"--pos-label is for one score column (binary); there are {k} score columns, "
+            "whose classes come from the header or --classes"
+        )
     if req.classes is not None and len(req.classes) != k:
-        cols = "1 score column" if k == 1 else f"{k} score columns"
-        raise LossInputError(f"--classes names {len(req.classes)} classes but there are {cols}")
+        raise LossInputError(f"--classes names {len(req.classes)} classes but there are {k} score columns")
     named = [n for n in inputs.lay.score_names if not n.isdigit()]
-    if req.classes is not None and len(named) == k and named != list(req.classes):
+    # an explicit --classes wins over the header (``c0,c1,c2`` names columns, not classes),
+    # except when it reorders the header's own names: that contradiction has no safe reading
+    if req.classes is not None and named != list(req.classes) and sorted(named) == sorted(req.classes):
         raise LossInputError(
             f"--classes {','.join(req.classes)} disagrees with the score header "
             f"({','.join(named)}), which already names the classes; drop --classes"
         )
+
+
+def _binary_classes(req: Request, inputs: Inputs, first: list[Chunk]) -> list[str]:
+    """``[NEG, POS]`` for one score column: from ``--classes``, or ``--pos-label`` and the
+    other label value of the first chunk."""
+    if req.classes is not None:
+        if len(req.classes) != 2:
+            raise LossInputError(
+                f"--classes names {len(req.classes)} classes but there is 1 score column: "
+                "give the two label values as --classes NEG,POS (or --pos-label POS)"
+            )
+        if req.pos_label is not None and req.pos_label != req.classes[1]:
+            raise LossInputError(
+                f"--pos-label {req.pos_label} disagrees with --classes {','.join(req.classes)}, "
+                "whose second name is the positive class"
+            )
+        return list(req.classes)
+    assert req.pos_label is not None
+    pos = req.pos_label
+    chunk = first[1 if inputs.labels else 0]
+    cols = inputs.lay.label_cols
+    seen = sorted({str(v).strip() for j in cols if j in chunk.text for v in np.unique(chunk.text[j])})
+    others = [v for v in seen if v != pos]
+    if len(others) > 1:
+        raise LossInputError(
+            f"--pos-label {pos}: the labels hold {len(seen)} values ({', '.join(seen[:5])}); "
+            "binary labels have two: name them with --classes NEG,POS"
+        )
+    if not others and pos not in seen:
+        raise LossInputError(f"--pos-label {pos}: the labels are not class names; --pos-label names one")
+    if not others:
+        raise LossInputError(
+            f"--pos-label {pos}: every label of the first rows is {pos!r}, so the negative class "
+            "is unknown; name both with --classes NEG,POS"
+        )
+    return [others[0], pos]
 
 
 def _rest_is_one_hot(

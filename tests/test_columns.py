@@ -71,7 +71,9 @@ def test_label_column_by_index_and_true_false_labels(write) -> None:
 
 
 def test_index_and_id_columns_are_not_taken_as_scores(write) -> None:
-    pandas = write("pd.csv", ",logit,label\n0,0.3,1\n1,-1.0,0\n")
+    # an unnamed first column counting 0..n-1 is pandas' index and is skipped (tests/test_ux.py);
+    # one that does not count the rows is still refused
+    pandas = write("pd.csv", ",logit,label\n3,0.3,1\n1,-1.0,0\n")
     assert_input_error(
         run("auto", "--logits", pandas, "-q"), "pd.csv", "column 1 has no name", "--score-cols"
     )

@@ -18,7 +18,10 @@ from typing import Any
 import click
 
 from losscli.cli import engine_options as engines
+from losscli.cli.completion import FILE
+from losscli.cli.extra_options import label_options
 from losscli.cli.group import EXIT_CHECK_FAILED, cli
+from losscli.cli.help import GroupedCommand, short_help
 from losscli.cli.options import input_options, loss_options, output_options, stats_options
 from losscli.cli.output import Destination, ProgressBar
 from losscli.errors import LossInputError
@@ -74,6 +77,7 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         label_cols=",".join(p["label_col"]) if p.get("label_col") else None,
         weight_col=p.get("sample_weight_col"),
         classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") is not None else None,
+        pos_label=p.get("pos_label"),
         options=_loss_options(command, kind, p),
         # the renderer may need them (json prints them, the table and markdown draw and
         # summarise them); the bootstrap resamples them, --plot draws them
@@ -90,7 +94,8 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         baseline_path=p.get("baseline"),
         calibration=p.get("calibration"),
         class_axis=p.get("class_axis"),
-        read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")},
+        read_kwargs={"reader": os.environ.get("LOSSCLI_READER", "auto")}
+        | ({"decimal": p["decimal"]} if p.get("decimal") else {}),
     )
 
 
@@ -240,6 +245,9 @@ def _warn(res: Any, fmt: str) -> None:
         shown = {"json": "written as null", "csv": "left empty", "tsv": "left empty", "jsonl": "null"}
         how = shown.get(fmt, "so the mean is inf")
         click.echo(f"Warning: {res.path}: {losses_are_infinite(res.summary.nonfinite)} ({how})", err=True)
+    if fmt != "table":
+        for note in res.extra.get("notes", []):
+            click.echo(f"losscli: {note}", err=True)
     if res.inferred and fmt in ("quiet", *ROW_FORMATS):
         click.echo(f"losscli auto: {res.mode} ({res.opts.loss}): {res.reason}", err=True)
 
@@ -290,8 +298,9 @@ def _command(name: str, help_text: str, *, log_probs: bool) -> None:
     f = stats_options(f)
     f = output_options(f)
     f = loss_options(f, command=name)
+    f = label_options(f)
     f = input_options(f, log_probs=log_probs)
-    cli.command(name, no_args_is_help=True)(f)
+    cli.command(name, cls=GroupedCommand, short_help=short_help(help_text), no_args_is_help=True)(f)
 
 
 # --help of auto (each loss's own text is its LossSpec.help)
@@ -308,6 +317,9 @@ AUTO_HELP = """Pick binary, multi-label or multiclass from the data, say why, an
     """
 
 
+MERGE_HELP = "Combine --format json results of shards into the result of their union."
+
+
 def _register() -> None:
     from losscli.specs import LOSSES
 
@@ -320,8 +332,8 @@ def _register() -> None:
 _register()
 
 
-@cli.command("merge", no_args_is_help=True)
-@click.argument("parts", nargs=-1, required=True, metavar="RESULT.json...")
+@cli.command("merge", cls=GroupedCommand, short_help=short_help(MERGE_HELP), no_args_is_help=True)
+@click.argument("parts", nargs=-1, required=True, type=FILE, metavar="RESULT.json...")
 @functools.partial(output_options, rows=False)
 def merge_command(parts: tuple[str, ...], **p: Any) -> None:
     """Combine --format json results of shards into the result of their union.

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from losscli import __version__
+from losscli.cli.completion import INSTALL
 from losscli.cli.output import silence_stdout
 from losscli.errors import LossInputError
 
@@ -97,7 +98,7 @@ class LossGroup(click.Group):
         sys.exit(code)
 
 
-@click.group(cls=LossGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LossGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog="\b\n" + INSTALL)
 @click.version_option(__version__, "-V", "--version", prog_name="losscli")
 def cli() -> None:
     """Classification losses from files, exactly as PyTorch (or Keras, or scikit-learn) computes them.

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from losscli.cli.completion import FILE
+from losscli.cli.help import GATES, LABELS, LOSS, OUTPUT, SCORES, STATS, tag
 from losscli.render import FORMATS  # import-light: the renderer registry, not the renderers
 
 
@@ -25,11 +27,27 @@ class FloatList(click.ParamType):
         return vals
 
 
-def _apply(options: list[Callable[..., Any]], f: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorate ``f`` with click options, listed in the order --help shows them."""
+def _apply(
+    options: list[Callable[..., Any]], f: Callable[..., Any], group: str | Callable[[str], str]
+) -> Callable[..., Any]:
+    """Decorate ``f`` with click options, listed in the order --help shows them, in the
+    --help section ``group`` (a name, or a function of the option's name)."""
     for option in reversed(options):
         f = option(f)
+        tag(f.__click_params__[-1:], group)  # type: ignore[attr-defined]
     return f
+
+
+def _input_group(name: str) -> str:
+    return SCORES if name in ("logits", "probs", "log_probs") else LABELS
+
+
+def _output_group(name: str) -> str:
+    return GATES if name == "fail_above" else OUTPUT
+
+
+def _stats_group(name: str) -> str:
+    return {"fail_if_worse": GATES, "plot": OUTPUT}.get(name, STATS)
 
 
 def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., Any]:
@@ -38,6 +56,7 @@ def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., An
             "--logits",
             "logits",
             multiple=True,
+            type=FILE,
             metavar="PATH",
             help="Raw scores (any real number); '-' for stdin.",
         ),
@@ -45,6 +64,7 @@ def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., An
             "--probs",
             "probs",
             multiple=True,
+            type=FILE,
             metavar="PATH",
             help="Probabilities in [0, 1]" + (" (rows summing to 1)." if log_probs else "."),
         ),
@@ -52,11 +72,14 @@ def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., An
             "--log-probs",
             "log_probs",
             multiple=True,
+            type=FILE,
             metavar="PATH",
             hidden=not log_probs,
             help="Log-probabilities (NLLLoss input).",
         ),
-        click.option("--labels", metavar="PATH", help="Labels file (else a label column of the score file)."),
+        click.option(
+            "--labels", type=FILE, metavar="PATH", help="Labels file (else a label column of the score file)."
+        ),
         click.option(
             "--label-col",
             multiple=True,
@@ -85,7 +108,7 @@ def input_options(f: Callable[..., Any], *, log_probs: bool) -> Callable[..., An
             help="n-d scores: the class axis (default last, as (N, T, C); 1 for PyTorch's (N, C, d1, …)).",
         ),
     ]
-    return _apply(opts, f)
+    return _apply(opts, f, _input_group)
 
 
 def output_options(f: Callable[..., Any], *, rows: bool = True) -> Callable[..., Any]:
@@ -102,11 +125,13 @@ def output_options(f: Callable[..., Any], *, rows: bool = True) -> Callable[...,
             help="table for people; json (summary + per_sample), csv/tsv/jsonl (per-sample rows), markdown.",
         ),
         click.option("-q", "--quiet", is_flag=True, help="Print only the mean, full precision."),
-        click.option("-o", "--output", metavar="PATH", help="Write to PATH (atomically) instead of stdout."),
+        click.option(
+            "-o", "--output", type=FILE, metavar="PATH", help="Write to PATH (atomically) instead of stdout."
+        ),
         click.option("--fail-above", type=float, metavar="X", help="Exit 1 when the mean loss is above X."),
     ]
     if not rows:
-        return _apply(opts, f)
+        return _apply(opts, f, _output_group)
     opts += [
         click.option(
             "--top",
@@ -142,7 +167,7 @@ def output_options(f: Callable[..., Any], *, rows: bool = True) -> Callable[...,
             help="The loss histogram, reliability diagram and bars (default: on a terminal).",
         ),
     ]
-    return _apply(opts, f)
+    return _apply(opts, f, _output_group)
 
 
 def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -180,12 +205,13 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--plot",
             metavar="FILE",
-            type=click.Path(dir_okay=False),
+            type=click.Path(dir_okay=False),  # completes files
             help="Draw the loss histogram (+ reliability with --calibration, bars with --per-class) "
             "to .png/.svg/.pdf (needs losscli[plot]).",
         ),
         click.option(
             "--baseline",
+            type=FILE,
             metavar="PATH",
             help="Scores of another model for the same rows: reports its mean and the paired delta.",
         ),
@@ -195,7 +221,7 @@ def stats_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="With --baseline: exit 1 when the delta's interval lies entirely above 0.",
         ),
     ]
-    return _apply(opts, f)
+    return _apply(opts, f, _stats_group)
 
 
 # How each shared loss option of losscli.specs.SHARED is spelt on the command line, in --help
@@ -207,15 +233,39 @@ SHARED_FLAGS: dict[str, dict[str, Any]] = {
         "show_default": True,
         "help": "Probability cut for predictions (on logits: σ(x) > T).",
     },
-    "pos_weight": {"type": FloatList(), "help": "Weight of the positive term: one value or one per output."},
+    "pos_weight": {
+        "type": FloatList(),
+        "help": "Weight of the positive term: one value or one per output (>= 0: negative weights "
+        "are refused; PyTorch accepts them).",
+    },
     "weight": {
         "type": FloatList(),
-        "help": "Per-output (bce) or per-class (ce) weights; ce's mean divides by Σ weight of the targets.",
+        # per command: bce's are per output, ce's per class (and ce's mean divides by them)
+        "help": {
+            "bce": "Per-output weights, one value or one per output, part of each sample's loss "
+            "(>= 0: negative weights are refused; PyTorch accepts them).",
+            "ce": "Per-class weights; the mean divides by the summed weights of the targets "
+            "(>= 0: negative weights are refused; PyTorch accepts them).",
+            "auto": "Per-output (bce) or per-class (ce) weights; ce's mean divides by the summed "
+            "weights of the targets (>= 0: negative weights are refused; PyTorch accepts them).",
+        },
     },
-    "ignore_index": {"type": int, "help": "ce: rows with this label count nowhere."},
+    "ignore_index": {
+        "type": int,
+        "help": {
+            "ce": "Rows with this label count nowhere (-100 for padding). Every row ignored is an "
+            "error (PyTorch returns NaN).",
+            "auto": "With ce: rows with this label count nowhere. Every row ignored is an error "
+            "(PyTorch returns NaN).",
+        },
+    },
     "label_smoothing": {
         "type": float,
-        "help": "ε in [0, 1]; bce targets become y(1-ε)+ε/2, ce as the convention defines it.",
+        "help": {
+            "bce": "ε in [0, 1]: targets become y(1-ε)+ε/2, as Keras defines it (PyTorch has none).",
+            "ce": "ε in [0, 1], as the convention defines it.",
+            "auto": "ε in [0, 1]; bce targets become y(1-ε)+ε/2, ce as the convention defines it.",
+        },
     },
 }
 # sample weights come from a column: --sample-weight-col, with the input options
@@ -249,14 +299,18 @@ def loss_options(f: Callable[..., Any], *, command: str) -> Callable[..., Any]:
     ]
     for name, flag in SHARED_FLAGS.items():
         hidden = not any(name in spec.accepts for spec in specs)
-        opts.append(click.option(_flag(name), default=defaults[name], hidden=hidden, **flag))
+        text = flag["help"]
+        if isinstance(text, dict):  # words that fit the command they are shown for
+            text = text.get(command, text["auto"])
+        kwargs = {**flag, "help": text}
+        opts.append(click.option(_flag(name), default=defaults[name], hidden=hidden, **kwargs))
     if command != "auto":  # auto picks bce or ce, whose options are all shared
         for p in specs[0].params:
             show = p.default is not None
             opts.append(
                 click.option(_flag(p.name), type=p.type, default=p.default, show_default=show, help=p.help)
             )
-    return _apply(opts, f)
+    return _apply(opts, f, LOSS)
 
 
 def _flag(name: str) -> str:

@@ -91,6 +91,7 @@ def open_source(
     family: str | None = None,
     class_axis: int | None = None,
     positions: tuple[int, ...] | None = None,
+    decimal: str = ".",
 ) -> Source:
     """Open ``path`` (``-`` for stdin) and return a :class:`Source` of row chunks.
 
@@ -99,7 +100,7 @@ def open_source(
     that is not itself a file is expanded: the sorted matches are one data set.
     ``reader``: ``"auto"`` parses CSV files of at least ``arrow_min_bytes`` with pyarrow
     when it is installed (``losscli[fast]``), ``"numpy"`` never does, ``"arrow"`` always does
-    for CSV files.
+    for CSV files. ``decimal=","`` reads CSV numbers written with a decimal comma.
 
     Arrays of more than two dimensions (``.npy``, ``.npz``, JSON nested lists) need the loss
     ``family``: ``"softmax"`` scores (N, d1, …, C), or (N, C, d1, …) with ``class_axis=1``,
@@ -108,7 +109,16 @@ def open_source(
     row per position. ``"sigmoid"`` arrays (N, d1, …) are N rows of d1·d2·… columns.
     """
     opts = ReadOptions(
-        header, delimiter, first_block, block, reader, arrow_min_bytes, family, class_axis, positions
+        header,
+        delimiter,
+        first_block,
+        block,
+        reader,
+        arrow_min_bytes,
+        family,
+        class_axis,
+        positions,
+        decimal=decimal,
     )
     if is_pattern(path):
         return open_glob(path, lambda p: _open_one(p, opts), lambda p: _fast(p, opts))

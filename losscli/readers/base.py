@@ -95,14 +95,21 @@ class Source:
     closer: list[Closeable] = field(default_factory=list)
     fmt: str = "csv"  # "csv" (line:column locations), "json", "jsonl", "npy", "parquet" or "arrow"
     fast: bool = False  # parsed by pyarrow: errors are located by a rerun with NumPy
-    meter: list[IO[bytes]] = field(default_factory=list)  # the file whose position is progress
+    meter: list[IO[bytes]] = field(default_factory=list)  # the files whose position is progress
+    # a reader that knows better than a file position (Parquet: rows read of the file's rows)
+    position: Callable[[], tuple[int, int] | None] | None = None
 
     def progress(self) -> tuple[int, int] | None:
-        """(bytes read, file size) of a regular file, for a progress bar; None if unknown."""
-        for f in self.meter:
+        """(bytes read, file size) of a regular file, for a progress bar; None if unknown.
+
+        The last file opened that is still open is the one being read: the pyarrow CSV path
+        opens its own after the file the header was sniffed from (which stays at 1 MiB)."""
+        if self.position is not None:
+            return self.position()
+        for f in reversed(self.meter):
             try:
                 if f.closed:
-                    return None
+                    continue
                 return f.tell(), os.fstat(f.fileno()).st_size
             except (OSError, ValueError):
                 return None
@@ -153,6 +160,7 @@ class ReadOptions:
     class_axis: int | None = None
     positions: tuple[int, ...] | None = None
     first_line: int = 1  # the file line the stream starts on (a block of a larger file)
+    decimal: str = "."  # CSV's decimal mark: "," for Excel's 0,6912 (fields then split at ";")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ columns. Both formats keep their index at the end of the file, so they need a re
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -131,9 +133,16 @@ def _chunk(pa: Any, batch: Any, fields: list[_Field], start: int, name: str) -> 
 
 
 def _source(
-    pa: Any, name: str, fmt: str, schema: Any, first: Any, batches: Callable[[int], Iterator[Any]]
+    pa: Any,
+    name: str,
+    fmt: str,
+    schema: Any,
+    first: Any,
+    batches: Callable[[int], Iterator[Any]],
+    where: tuple[str, int] | None = None,
 ) -> Source:
-    """A Source over ``batches(rows)``, record batches of at most ``rows`` rows."""
+    """A Source over ``batches(rows)``, record batches of at most ``rows`` rows; ``where``
+    (the file's path and its number of rows) gives the progress bar its position."""
     fields = _fields(pa, schema, first, name)
     names: list[str] = []
     label_hint: list[int] = []
@@ -147,23 +156,38 @@ def _source(
     kind_hint = next((f.name for f in fields if f.name in SCORE_KEYS), None)
     text_cols = {j for f in fields if f.kind == "text" for j in spans[f.name]}
 
+    done = [0]
+
     def chunks() -> Iterator[Chunk]:
         row = 0
         try:
             for batch in batches(rows_per_chunk(len(names))):
                 if batch.num_rows:
-                    yield _chunk(pa, batch, fields, row, name)
+                    chunk = _chunk(pa, batch, fields, row, name)
                     row += batch.num_rows
+                    done[0] = row
+                    yield chunk
         except (pa.ArrowException, OSError) as e:
             raise LossInputError(f"{name}: cannot read the {_LABEL[fmt]} data ({e})") from None
         if row == 0:
             raise LossInputError(f"{name}: no data rows")
 
     src = Source(name, len(names), names, text_cols, chunks(), label_hint=label_hint or None, fmt=fmt)
+    if where is not None:
+        src.position = functools.partial(_position, where[0], where[1], done)
     if kind_hint is not None:
         src.kind_hint = kind_hint
         src.extra["score_cols"] = spans[kind_hint]
     return src
+
+
+def _position(path: str, rows: int, done: list[int]) -> tuple[int, int] | None:
+    """Rows read as bytes of the file (pyarrow reads it by path, so no file position tells)."""
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return None
+    return (size * done[0] // rows if rows else size), size
 
 
 _LABEL = {"parquet": "Parquet", "arrow": "Arrow"}
@@ -184,7 +208,10 @@ def open_parquet_file(where: Any, name: str) -> Source:
     except (pa.ArrowException, OSError) as e:
         raise LossInputError(f"{name}: not a valid Parquet file ({e})") from None
     try:
-        src = _source(pa, name, "parquet", pf.schema_arrow, first, lambda n: pf.iter_batches(batch_size=n))
+        where_rows = (where, pf.metadata.num_rows) if isinstance(where, str) else None
+        src = _source(
+            pa, name, "parquet", pf.schema_arrow, first, lambda n: pf.iter_batches(batch_size=n), where_rows
+        )
     except BaseException:
         pf.close()
         raise
@@ -220,7 +247,8 @@ def open_arrow(stream: SafeStream, ctx: Context) -> Source:
                 yield batch.slice(a, rows)
 
     try:
-        src = _source(pa, ctx.name, "arrow", reader.schema, first, batches)
+        rows = sum(reader.get_batch(i).num_rows for i in range(n))  # metadata: the file is mapped
+        src = _source(pa, ctx.name, "arrow", reader.schema, first, batches, (ctx.path, rows))
     except BaseException:
         mm.close()
         raise

@@ -50,12 +50,13 @@ def _split_fields(lines: list[str], delim: str | None, where: str = "") -> list[
         raise LossInputError(f"{where}: cannot split the fields ({e})") from None
 
 
-def _sniff_delimiter(first: str) -> str | None:
-    counts = {d: first.count(d) for d in (",", "\t", ";", "|")}
+def _sniff_delimiter(first: str, decimal: str = ".") -> str | None:
+    # with decimal commas a comma cannot separate fields: Excel writes ';' then
+    counts = {d: first.count(d) for d in (",", "\t", ";", "|") if d != decimal}
     best = max(counts, key=lambda d: counts[d])
     if counts[best]:
         return best
-    return None if len(first.split()) > 1 else ","
+    return None if len(first.split()) > 1 else ("," if decimal != "," else ";")
 
 
 def _delimiter(given: str | None, default: str | None) -> str | None:
@@ -195,10 +196,12 @@ def _sample(blocks: Iterator[Block], name: str) -> Sample:
     return Sample(pieces, lines, line0, skip)
 
 
-def detect(sample: Sample, name: str, header: bool | None, delim: str | None) -> CsvLayout:
+def detect(
+    sample: Sample, name: str, header: bool | None, delim: str | None, decimal: str = "."
+) -> CsvLayout:
     """Delimiter, width, header and text columns from the sampled rows."""
     if delim is None:
-        delim = _sniff_delimiter(sample.lines[sample.skip])
+        delim = _sniff_delimiter(sample.lines[sample.skip], decimal)
     sample_lines = [ln for ln in sample.lines[sample.skip : sample.skip + SAMPLE_ROWS + 1] if ln.strip()]
     rows = _split_fields(sample_lines, delim, name)
     ncols = len(rows[0])
@@ -256,18 +259,17 @@ def _chunks(layout: CsvLayout, sample: Sample, blocks: Iterator[Block], name: st
 def _open_csv(stream: SafeStream, ctx: Context, default_delim: str | None) -> Source:
     opts, name = ctx.opts, ctx.name
     delim = _delimiter(opts.delimiter, default_delim)
-    blocks = iter(_BlockReader(stream, name, opts.first_block, opts.block, opts.first_line))
+    if opts.decimal == "," and delim == ",":
+        raise LossInputError(f"{name}: --decimal , needs another field delimiter than ',' (e.g. ';')")
+    blocks: Iterator[Block] = iter(_BlockReader(stream, name, opts.first_block, opts.block, opts.first_line))
+    if opts.decimal == ",":
+        blocks = _decimal_commas(blocks)
     sample = _sample(blocks, name)
-    layout = detect(sample, name, opts.header, delim)
+    layout = detect(sample, name, opts.header, delim, opts.decimal)
     ncols, names, text_cols = layout.ncols, layout.names, layout.text_cols
     wide = ncols > ARROW_MAX_COLUMNS and opts.reader != "arrow"
-    if (
-        ctx.arrow is not None
-        and layout.delim is not None
-        and sample.line0 == 1
-        and sample.skip == 0
-        and not wide
-    ):
+    plain = sample.line0 == 1 and sample.skip == 0 and opts.decimal == "."
+    if ctx.arrow is not None and layout.delim is not None and plain and not wide:
         from losscli.readers import arrow_csv  # pyarrow's own import is lazier still
 
         meter: list[IO[bytes]] = []
@@ -277,6 +279,12 @@ def _open_csv(stream: SafeStream, ctx: Context, default_delim: str | None) -> So
         )
         return Source(name, ncols, names, text_cols, fast, fast=True, meter=meter)
     return Source(name, ncols, names, text_cols, _chunks(layout, sample, blocks, name))
+
+
+def _decimal_commas(blocks: Iterator[Block]) -> Iterator[Block]:
+    """Blocks with every ',' read as a decimal point (fields are split at another character)."""
+    for text, line in blocks:
+        yield text.replace(",", "."), line
 
 
 def open_csv(stream: SafeStream, ctx: Context) -> Source:

@@ -215,4 +215,5 @@ def notes(res: Result) -> list[str]:
             f"More than {cap:,} rows: the quantiles and the loss histogram are left out so that memory "
             "stays flat (--format json or --plot keep every per-sample loss)."
         )
+    out += res.extra.get("plan_notes", [])
     return out
