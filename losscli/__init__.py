@@ -7,6 +7,11 @@ losscli``, ``--help``, ``--version`` and shell completion never pay for NumPy or
 
 from __future__ import annotations
 
+if __import__("sys").argv[:1] == ["-m"]:  # `python -m losscli` is locating its module:
+    from losscli.entry import catch_early_interrupts  # Ctrl-C from here on: exit 130, quietly
+
+    catch_early_interrupts()
+
 from typing import Any
 
 __version__ = "0.1.0"

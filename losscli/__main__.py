@@ -1,6 +1,6 @@
 """``python -m losscli``."""
 
-from losscli.cli import main
+from losscli.entry import main
 
 if __name__ == "__main__":  # pragma: no cover - exercised through a subprocess test
-    main(prog_name="losscli")
+    main()

@@ -51,10 +51,16 @@ def parse_columns(spec: str, src: Source, option: str) -> list[int]:
 
 
 def _name(tok: str, names: list[str]) -> int | None:
-    if tok in names:
-        return names.index(tok)
     lower = [n.lower() for n in names]
-    return lower.index(tok.lower()) if tok.lower() in lower else None
+    for pool, key in ((names, tok), (lower, tok.lower())):
+        if key in pool:
+            if pool.count(key) > 1:
+                cols = ", ".join(str(j + 1) for j, n in enumerate(pool) if n == key)
+                raise LossInputError(
+                    f"column name {tok!r} is not unique in the header (columns {cols}); pick by 1-based index"
+                )
+            return pool.index(key)
+    return None
 
 
 def _range(part: str, src: Source, option: str, names: list[str]) -> tuple[int, int] | None:
@@ -237,7 +243,7 @@ def numeric(chunk: Chunk, cols: list[int], src: Source) -> np.ndarray:
                 try:
                     float(v)
                 except ValueError:
-                    what = "an empty field" if not v else repr(str(v))
+                    what = "an empty field" if not v else shown(str(v))
                     raise LossInputError(f"{what} is not a number", row=i, col=c) from None
             # every value parsed: a column that looked like text in the first rows only
             chunk.values[:, j] = vals.astype(np.float64)
@@ -276,7 +282,28 @@ def label_values(
                 raise LossInputError(e.message, row=row, col=c, field="labels") from None
             used_names |= is_name
         out[:, c] = decoded[inverse.reshape(-1)]
+    _refuse_huge_labels(out)
     return out, used_names
+
+
+MAX_LABEL = 2.0**53  # beyond this a float64 label is no whole number, class index or 0/1
+
+
+def _refuse_huge_labels(out: np.ndarray) -> None:
+    """A label like 1e300 or 2**63 is out of range for every kind of label: say so before
+    it reaches an integer cast (a NumPy warning) or a hint to --ignore-index that could
+    never match it."""
+    with np.errstate(invalid="ignore"):
+        huge = np.isfinite(out) & (np.abs(out) >= MAX_LABEL)
+    if huge.any():
+        r, c = np.argwhere(huge)[0]
+        raise LossInputError(
+            f"label {float(out[r, c])!r} is out of range (labels are 0/1, probabilities or class "
+            "indices, far below 2**53)",
+            row=int(r),
+            col=int(c),
+            field="labels",
+        )
 
 
 def _decode_label(text: str, classes: list[str] | None) -> tuple[float, bool]:
@@ -291,17 +318,39 @@ def _decode_label(text: str, classes: list[str] | None) -> tuple[float, bool]:
         pass
     if classes:
         if s in classes:
+            _refuse_ambiguous(s, classes)
             return float(classes.index(s)), True
         lowered = [c.lower() for c in classes]
         if low in lowered:
+            _refuse_ambiguous(low, lowered)
             return float(lowered.index(low)), True
     if not s:
         raise LossInputError("empty label")
     if classes:
-        raise LossInputError(f"unknown class name {s!r} (classes: {', '.join(classes)})")
+        names = ", ".join(classes)
+        names = names if len(names) <= 200 else f"{names[:200]}… ({len(classes)} classes)"
+        raise LossInputError(f"unknown class name {shown(s)} (classes: {names})")
     raise LossInputError(
-        f"label {s!r} is not a number; class names need a score header that names the classes, or --classes"
+        f"label {shown(s)} is not a number; class names need a score header that names the classes, "
+        "or --classes"
     )
+
+
+def _refuse_ambiguous(name: str, classes: list[str]) -> None:
+    if classes.count(name) > 1:
+        cols = ", ".join(str(j + 1) for j, c in enumerate(classes) if c == name)
+        raise LossInputError(
+            f"class name {name!r} names several score columns ({cols}); class names must be "
+            "distinct: rename the columns or give --classes"
+        )
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``repr(text)``, cut to about ``limit`` characters: an error line stays one readable line
+    even when the field is a megabyte long."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"
 
 
 def label_kind(values: np.ndarray, used_names: bool) -> str:

@@ -40,6 +40,10 @@ def mean_parts(res: Result, per_sample: np.ndarray) -> tuple[np.ndarray, np.ndar
     a = per_sample[valid]
     d = res.denom[valid]
     s = res.sample_weights[valid] if res.sample_weights is not None else None
+    if s is not None and len(s) and s.max() > 0:
+        # Σ s·l / Σ s·d does not change when every weight is divided by the largest one, and
+        # weights near float64's limits then neither overflow nor underflow in the resamples
+        s = s / s.max()
     if s is not None:
         a = s * a
         count = core.convention(res.opts.convention).sample_weight_denominator == "count"

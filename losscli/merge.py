@@ -46,7 +46,67 @@ def load_part(path: str) -> dict[str, Any]:
         isinstance(ps, list) and all(v is None or isinstance(v, (int, float)) for v in ps)
     ):
         raise LossInputError(f'{path}: "per_sample" must be a list of numbers or nulls')
+    _check_consistent(doc, path)
     return doc
+
+
+def _check_consistent(doc: dict[str, Any], path: str) -> None:
+    """Refuse numbers no losscli run writes (a hand-edited or damaged shard), which would
+    otherwise merge into a wrong result: NaN or infinity (json reads both), a negative or
+    missing weight sum, a null mean without infinite losses, per_sample of the wrong length."""
+    n, ignored, nonfinite = int(doc["n"]), int(doc.get("ignored", 0)), int(doc.get("nonfinite", 0))
+    tampered = f"{path}: not as losscli writes it"
+    for key in ("mean", "sum", "weight_sum", "accuracy", "exact_match", "alpha", "gamma", "threshold"):
+        v = doc.get(key)
+        if isinstance(v, float) and not math.isfinite(v):
+            raise LossInputError(f"{tampered}: {key!r} is {v!r}")
+    if n == 0:
+        raise LossInputError(f"{tampered}: 'n' is 0 (a run with no rows writes no result)")
+    if "weight_sum" in doc:
+        w = doc["weight_sum"]
+        if w is None:
+            raise LossInputError(f"{path}: 'weight_sum' is null (beyond float64); it cannot be merged")
+        if w < 0:
+            raise LossInputError(f"{tampered}: 'weight_sum' is negative ({w!r})")
+    if doc["mean"] is None and not nonfinite:
+        raise LossInputError(f"{tampered}: 'mean' is null but 'nonfinite' is 0")
+    if nonfinite > n:
+        raise LossInputError(f"{tampered}: 'nonfinite' ({nonfinite}) is more than 'n' ({n})")
+    ps = doc.get("per_sample")
+    if ps is None:
+        return
+    if len(ps) != n + ignored:
+        raise LossInputError(
+            f"{tampered}: 'per_sample' has {len(ps)} values, but n + ignored is {n + ignored}"
+        )
+    nulls = sum(1 for v in ps if v is None)
+    if nulls != ignored + nonfinite:
+        raise LossInputError(
+            f"{tampered}: 'per_sample' has {nulls} nulls, but ignored + nonfinite is {ignored + nonfinite}"
+        )
+    if any(isinstance(v, float) and not math.isfinite(v) for v in ps):
+        raise LossInputError(f"{tampered}: 'per_sample' holds NaN or infinity")
+
+
+def check_distinct(paths: list[str]) -> None:
+    """Each shard once: the same file under two names (``a.json`` and ``./a.json``, a
+    symlink, a hard link, an absolute path) would count its rows twice."""
+    import os
+
+    seen: dict[object, str] = {}
+    for path in paths:
+        if path in seen.values():
+            raise LossInputError(f"{path} is named twice; each shard counts once")
+        key: object = "-"
+        if path != "-":
+            try:
+                st = os.stat(path)
+                key = (st.st_dev, st.st_ino)
+            except OSError:  # missing: reading it says so
+                key = os.path.realpath(path)
+        if key in seen:
+            raise LossInputError(f"{path} and {seen[key]} are the same file; each shard counts once")
+        seen[key] = path
 
 
 def combine(parts: list[dict[str, Any]], paths: list[str]) -> Result:
@@ -70,8 +130,12 @@ def combine(parts: list[dict[str, Any]], paths: list[str]) -> Result:
     opts = _options(first)
     class_sum, class_count = _per_class(parts, paths)
     acc = core.Accumulator(opts, mode, k)
-    for doc in parts:
-        acc.merge(core.Accumulator.from_summary(opts, mode, k, _summary(doc, class_sum, class_count)))
+    for doc, path in zip(parts, paths, strict=True):
+        try:
+            shard = core.Accumulator.from_summary(opts, mode, k, _summary(doc, class_sum, class_count))
+        except LossInputError as e:
+            raise LossInputError(f"{path}: {e.message}") from None
+        acc.merge(shard)
     try:
         summary = acc.summary()
     except LossInputError as e:

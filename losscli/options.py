@@ -39,6 +39,9 @@ class Request:
     classes: list[str] | None = None
     options: LossOptions | None = None
     keep_per_sample: bool = False  # per-sample losses in the result (json, bootstrap)
+    # keep them only while the input has at most this many rows (None: always); the table
+    # wants them for quantiles and the histogram, not at the price of memory growing
+    per_sample_cap: int | None = None
     top: int | None = 20  # table rows; None when no table is drawn
     sort: str = "index"
     baseline_path: str | None = None
@@ -63,9 +66,19 @@ def validate(req: Request) -> None:
         raise LossInputError(f"unknown loss {req.command!r}; choose from {', '.join(COMMANDS)}")
     if req.input not in INPUT_KINDS:
         raise LossInputError(f"unknown input kind {req.input!r}; choose from {', '.join(INPUT_KINDS)}")
-    for path in req.paths():
-        if not path:
-            raise LossInputError("an input path is empty (an unset shell variable?)")
+    if not req.score_path:
+        raise LossInputError("an input path is empty (an unset shell variable?)")
+    for flag, value in (
+        ("--labels", req.labels_path),
+        ("--baseline", req.baseline_path),
+        ("--score-cols", req.score_cols),
+        ("--label-col", req.label_cols),
+        ("--sample-weight-col", req.weight_col),
+    ):
+        if value is not None and not value.strip():
+            raise LossInputError(f"{flag} is empty (an unset shell variable?)")
+    if req.classes is not None and not all(c.strip() for c in req.classes):
+        raise LossInputError("--classes has an empty class name")
     if req.paths().count("-") > 1:
         raise LossInputError("standard input (-) can feed only one of the inputs")
     delim = req.delimiter

@@ -104,6 +104,8 @@ def finish(part: Partial, plan: Plan, path: str) -> Result:
     )
     if part.calibration is not None:
         res.calibration_state = part.calibration
+    if part.capped:
+        res.extra["per_sample_cap"] = req.per_sample_cap
     if plan.mode == "multiclass" and not plan.soft:
         # exp of the mean token loss: what language-model evaluations report
         res.extra["perplexity"] = math.exp(summary.mean) if summary.mean < 709.0 else math.inf

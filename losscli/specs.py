@@ -37,6 +37,7 @@ class LossSpec:
 
     ``inputs``: the score kinds it takes (``"logits"``, ``"probs"``, ``"log_probs"``).
     ``accepts``: the :data:`SHARED` option names it accepts; ``params``: its own options.
+    ``help``: the command's ``--help`` text (click's docstring format, examples included).
     """
 
     name: str
@@ -103,7 +104,16 @@ BCE = LossSpec(
     inputs=("logits", "probs"),
     accepts=_ALL - {"ignore_index"},
     params=(),
-    help="Binary / multi-label cross-entropy (BCEWithLogitsLoss, BinaryCrossentropy, log_loss).",
+    help="""Sigmoid cross-entropy: binary (1 score column) or multi-label (K columns, K labels).
+
+    PyTorch's BCEWithLogitsLoss for --logits, BCELoss (log clamped at -100) for --probs.
+
+    \b
+    Examples:
+      losscli bce --logits preds.csv                  # label column found by name
+      losscli bce --probs p.npy --labels y.npy -q
+      losscli bce --logits ml.csv --label-col 4-6 --pos-weight 2 --format json
+    """,
 )
 CE = LossSpec(
     name="ce",
@@ -111,7 +121,18 @@ CE = LossSpec(
     inputs=("logits", "probs", "log_probs"),
     accepts=_ALL - {"pos_weight", "threshold"},
     params=(),
-    help="Multi-class cross-entropy (CrossEntropyLoss, CategoricalCrossentropy, log_loss).",
+    help="""Softmax cross-entropy over K >= 2 classes (multiclass).
+
+    PyTorch's CrossEntropyLoss for --logits, NLLLoss for --log-probs, NLLLoss(log p) for
+    --probs. Labels are class indices, class names matching the score header, or K columns
+    of (soft) targets.
+
+    \b
+    Examples:
+      losscli ce --logits logits.csv                  # header cat,dog,bird,label
+      losscli ce --logits x.npy --labels y.npy --weight 1,2,0.5 --ignore-index -100
+      losscli ce --probs p.csv --label-smoothing 0.1 --convention keras -q
+    """,
 )
 FOCAL = LossSpec(
     name="focal",
@@ -122,7 +143,16 @@ FOCAL = LossSpec(
         Param("alpha", float, None, "α of the α-term (torch default 0.25; negative: off).", _alpha),
         Param("gamma", float, 2.0, "Focusing exponent γ ≥ 0.", _gamma),
     ),
-    help="Sigmoid focal loss (torchvision sigmoid_focal_loss, BinaryFocalCrossentropy).",
+    help="""Sigmoid focal loss (torchvision's sigmoid_focal_loss), binary or multi-label.
+
+    loss = α_t·(1 - p_t)^γ·BCE, mean over all elements. --alpha defaults to 0.25
+    (negative: no α term); --gamma to 2. Under --convention keras, α applies only when given.
+
+    \b
+    Examples:
+      losscli focal --logits preds.csv
+      losscli focal --logits preds.csv --alpha -1 --gamma 0   # equals bce
+    """,
 )
 
 LOSSES: dict[str, LossSpec] = {s.name: s for s in (BCE, CE, FOCAL)}

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from losscli.errors import LossInputError
+
 DEFAULT_SEED = 12345
 DEFAULT_RESAMPLES = 1000
 DEFAULT_LEVEL = 0.95
@@ -19,6 +21,12 @@ DEFAULT_LEVEL = 0.95
 # for all resamples at once, so the random reads stay cache-local (≈5× faster than one
 # gather over the whole array per resample)
 BLOCK_ROWS = 1 << 14  # a power of two <= 2**16: see _uniform_indices
+# bounds on the work --bootstrap can ask for (docs/limits.md): memory grows with the
+# resamples (their counts per block, and one block's draws for all of them as 2-4 byte
+# indices: ~400 MB at 10 000), time with resamples x rows
+MAX_RESAMPLES = 10_000
+GATHER = 1 << 22  # draws gathered into float64 at once (32 MiB)
+MAX_DRAWS = 10**10
 
 
 @dataclass(frozen=True)
@@ -51,11 +59,17 @@ def resampled_sums(values: list[np.ndarray], resamples: int, seed: int) -> list[
         if total == 0:
             continue
         idx = _uniform_indices(rng, size, total)
-        nonzero = c > 0
-        starts = np.concatenate(([0], np.cumsum(c)[:-1]))[nonzero]
+        ends = np.cumsum(c)
+        rows = np.flatnonzero(c)
+        step = max(1, GATHER // size)  # resamples gathered at a time: bounded float64 memory
         for acc, v in zip(out, values, strict=True):
-            picked = v[lo : lo + size][idx]
-            acc[nonzero] += np.add.reduceat(picked, starts)
+            block = v[lo : lo + size]
+            for i in range(0, len(rows), step):
+                group = rows[i : i + step]
+                starts = ends[group] - c[group]
+                a, b = int(starts[0]), int(ends[group[-1]])
+                # the same sums, segment by segment, as one reduceat over all the draws
+                acc[group] += np.add.reduceat(block[idx[a:b]], starts - a)
     return out
 
 
@@ -68,7 +82,8 @@ def _uniform_indices(rng: np.random.Generator, size: int, count: int) -> np.ndar
     """
     if size == BLOCK_ROWS:
         raw = rng.bit_generator.random_raw(-(-count // 4)).view(np.uint16)[:count]
-        return raw & np.uint16(BLOCK_ROWS - 1)
+        raw &= np.uint16(BLOCK_ROWS - 1)  # in place: no second array of `count` indices
+        return raw
     return rng.integers(0, size, size=count, dtype=np.uint32)
 
 
@@ -86,6 +101,7 @@ def bootstrap_ratio(
     NumPy's default (linear) quantiles of the resampled ratios.
     """
     n = len(a)
+    check_work(resamples, n)
     if b is None:
         (sa,) = resampled_sums([a], resamples, seed)
         ratios = sa / n
@@ -97,3 +113,14 @@ def bootstrap_ratio(
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(ratios, [tail, 1.0 - tail])
     return Interval(float(low), float(high), level, resamples, seed)
+
+
+def check_work(resamples: int, n: int | None = None) -> None:
+    """Refuse a bootstrap over MAX_RESAMPLES resamples or MAX_DRAWS draws (resamples x n)."""
+    if resamples > MAX_RESAMPLES:
+        raise LossInputError(f"--bootstrap {resamples} is over the limit of {MAX_RESAMPLES} resamples")
+    if n is not None and resamples * n > MAX_DRAWS:
+        raise LossInputError(
+            f"--bootstrap {resamples} on {n} rows is {resamples * n:.3g} draws, over the limit of "
+            f"{MAX_DRAWS:.0e}; lower --bootstrap to {max(1, MAX_DRAWS // n)} or less"
+        )

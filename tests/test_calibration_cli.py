@@ -95,6 +95,7 @@ def test_calibration_refuses_soft_labels_and_row_formats(write) -> None:
     ("ext", "magic"), [(".png", b"\x89PNG\r\n\x1a\n"), (".svg", b"<?xml"), (".pdf", b"%PDF-")]
 )
 def test_plot_writes_the_pictures(ext: str, magic: bytes, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")  # the plot extra; without it, the error is tested below
     out = tmp_path / f"p{ext}"
     r = run(
         "ce",
@@ -125,3 +126,56 @@ def test_markdown_has_a_mermaid_histogram() -> None:
     assert sum(counts) == 6  # every row of the sample in one bar
     labels = next(line for line in block if line.strip().startswith("x-axis"))
     assert labels.count('"') == 2 * (len(counts) + 1)  # every category quoted, and the axis title
+
+
+def test_the_table_draws_a_reliability_diagram_when_asked() -> None:
+    r = run("bce", "--probs", "samples/binary_probs.csv", "--calibration", "5", "--pictures", "--no-color")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    start = lines.index("reliability (bar: accuracy, │: mean confidence)")
+    rows = lines[start + 1 :]
+    cal = json.loads(
+        run("bce", "--probs", "samples/binary_probs.csv", "--calibration", "5", "--format", "json").stdout
+    )
+    bins = cal["calibration"]["bins"]
+    assert len([ln for ln in rows if " n " in ln]) == len(bins)
+    for line, b in zip(rows, bins, strict=False):
+        assert f"n {b['n']}" in line and "│" in line
+    assert "\x1b[" not in r.stdout
+
+
+def test_pictures_vanish_in_a_pipe_unless_asked() -> None:
+    plain = run("bce", "--probs", "samples/binary_probs.csv", "--calibration").stdout
+    assert "reliability" not in plain and "loss histogram" not in plain
+    assert "\x1b[" not in plain
+
+
+def test_color_is_forced_and_refused_outside_the_table() -> None:
+    r = run("bce", "--logits", "samples/binary_logits.csv", "--color")
+    assert "\x1b[" in r.stdout
+    assert_input_error(
+        run("bce", "--logits", "samples/binary_logits.csv", "--color", "-q"), "--color shapes the table"
+    )
+    assert_input_error(
+        run("bce", "--logits", "samples/binary_logits.csv", "--precision", "3", "--format", "json"),
+        "--precision",
+    )
+
+
+def test_precision_rounds_the_table_only() -> None:
+    out = run("bce", "--logits", "samples/binary_logits.csv", "--precision", "2").stdout
+    mean = next(ln for ln in out.splitlines() if ln.startswith("mean"))
+    exact = json.loads(run("bce", "--logits", "samples/binary_logits.csv", "--format", "json").stdout)["mean"]
+    assert mean.split()[1] == f"{exact:.2f}"
+
+
+def test_plot_without_matplotlib_names_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real(name, *a)
+    )
+    r = run("bce", "--logits", "samples/binary_logits.csv", "--plot", str(tmp_path / "p.png"))
+    assert_input_error(r, "pip install 'losscli[plot]'")
+    assert not (tmp_path / "p.png").exists()

@@ -1,7 +1,10 @@
-"""The command line as users meet it: formats, inputs, streams, exit codes, start-up.
+"""The command line as users meet it: formats, inputs, streams, usage errors, exit codes,
+start-up.
 
 Expected numbers are closed forms computed here with plain ``math``; the wide comparison
-against PyTorch / scikit-learn lives in test_reference.py.
+against PyTorch / scikit-learn lives in test_reference.py. The table format has its own file
+(test_table.py), and so do column picks (test_columns.py), --ci/--baseline (test_stats.py)
+and merge (test_merge.py).
 """
 
 from __future__ import annotations
@@ -39,7 +42,11 @@ def ce_logits(row: list[float], t: int) -> float:
 
 
 BINARY = "logit,label\n0.2,1\n-1.0,0\n3.0,1\n"
+
+
 BINARY_LOSSES = [bce_logit(0.2, 1), bce_logit(-1.0, 0), bce_logit(3.0, 1)]
+
+
 BINARY_MEAN = math.fsum(BINARY_LOSSES) / 3
 
 
@@ -114,6 +121,12 @@ def test_quiet_prints_the_full_precision_mean(binary: str) -> None:
     assert r.stdout.strip() == repr(float(r.stdout))
 
 
+def test_auto_with_quiet_says_the_chosen_mode_on_stderr(write) -> None:
+    path = write("m.csv", "a,b,c,label\n1,2,3,0\n")
+    r = run("auto", "--logits", path, "-q")
+    assert r.exit_code == 0 and "multiclass (ce)" in r.stderr
+
+
 def test_json_has_the_spec_keys_in_order(binary: str) -> None:
     out = run_json("bce", "--logits", binary)
     keys = [k for k in out if k in SPEC_KEYS]
@@ -159,44 +172,6 @@ def test_markdown_summary(binary: str) -> None:
     cells = {ln.split(" | ")[0].strip("| "): ln for ln in table}
     assert {"mode", "n", "mean", "signature"} <= set(cells)
     assert float(cells["mean"].split("|")[2]) == pytest.approx(BINARY_MEAN, rel=1e-15)
-
-
-def test_table_is_plain_in_a_pipe_and_never_cuts_numbers(write) -> None:
-    x = 0.123456789012345678
-    rows = "".join(f"{x + i},{i % 2}\n" for i in range(30))
-    path = write("long.csv", "a_rather_long_score_column_name_for_width,label\n" + rows)
-    r = run("bce", "--logits", path, "--top", "5")
-    assert r.exit_code == 0
-    assert "\x1b[" not in r.stdout and "…" not in r.stdout
-    assert "showing the first 5 of 30 rows (25 hidden" in r.stdout
-    mean = math.fsum(bce_logit(x + i, i % 2) for i in range(30)) / 30
-    (mean_line,) = [ln for ln in r.stdout.splitlines() if ln.startswith("mean ")]
-    shown = mean_line.split()[1]
-    assert shown == f"{mean:.6f}"  # the table's six decimals (machine formats keep every digit)
-    body = [ln for ln in r.stdout.splitlines() if ln[:1].isdigit()]
-    assert len(body) == 5
-
-
-def test_table_sort_loss_shows_the_worst_rows_first(write) -> None:
-    path = write("p.csv", "logit,label\n" + "".join(f"{v},0\n" for v in [0.1, 5.0, -2.0, 3.0, 0.0]))
-    r = run("bce", "--logits", path, "--top", "2", "--sort", "loss")
-    first_cells = [ln.split()[0] for ln in r.stdout.splitlines() if ln[:1].isdigit()]
-    assert first_cells == ["1", "3"]
-    assert "worst 2 of 5 rows (3 hidden" in r.stdout
-
-
-def test_table_top_zero_shows_every_row(write) -> None:
-    path = write("p.csv", "logit,label\n" + "0.5,1\n" * 40)
-    r = run("bce", "--logits", path, "--top", "0")
-    assert sum(1 for ln in r.stdout.splitlines() if ln.lstrip()[:1].isdigit()) == 40
-    assert "hidden" not in r.stdout
-
-
-def test_table_summary_states_mode_and_reason_for_auto(write) -> None:
-    path = write("mc.csv", "a,b,c,label\n1,2,3,0\n3,2,1,2\n")
-    r = run("auto", "--logits", path)
-    assert "multiclass (auto: 3 score columns and one label column of class indices" in r.stdout
-    assert run_json("auto", "--logits", path)["mode"] == "multiclass"
 
 
 # ---------------------------------------------------------------------------------------
@@ -254,42 +229,79 @@ def test_gzip_files_tsv_and_npz(write, tmp_path: Path) -> None:
     assert float(run("bce", "--logits", str(npz), "-q").stdout) == want
 
 
-def test_labels_file_and_column_picks(write) -> None:
-    scores = write("s.csv", "id,w,a,b,c\n7,1,1.0,2.0,0.5\n8,1,0.1,0.2,3.0\n")
-    labels = write("y.csv", "1\n2\n")
-    want = (ce_logits([1.0, 2.0, 0.5], 1) + ce_logits([0.1, 0.2, 3.0], 2)) / 2
-    for cols in ("a,b,c", "3-5", "a-c", "3,4,5"):
-        r = run("ce", "--logits", scores, "--labels", labels, "--score-cols", cols, "-q")
-        assert r.exit_code == 0, r.stderr
-        assert float(r.stdout) == pytest.approx(want, rel=1e-14)
-
-
-def test_label_column_by_index_and_true_false_labels(write) -> None:
-    path = write("p.csv", "score,truth\n0.2,TRUE\n-1.0,false\n3.0,True\n")
-    r = run("bce", "--logits", path, "--label-col", "2", "-q")
-    assert float(r.stdout) == pytest.approx(BINARY_MEAN, rel=1e-15)
-    r = run("bce", "--logits", path, "--label-col", "truth", "-q")
-    assert float(r.stdout) == pytest.approx(BINARY_MEAN, rel=1e-15)
-
-
 def test_no_header_and_explicit_delimiter(write) -> None:
     path = write("p.txt", "0.2;1\n-1.0;0\n3.0;1\n")
     r = run("bce", "--logits", path, "--delimiter", ";", "--no-header", "--label-col", "2", "-q")
     assert float(r.stdout) == pytest.approx(BINARY_MEAN, rel=1e-15)
 
 
-def test_classes_option_maps_names(write) -> None:
-    scores = write("s.npy", b"")
-    np.save(scores, np.array([[2.0, 0.5], [0.1, 0.3]]))
-    labels = write("y.csv", "label\ndog\ncat\n")
-    r = run("ce", "--logits", scores, "--labels", labels, "--classes", "cat,dog", "-q")
-    want = (ce_logits([2.0, 0.5], 1) + ce_logits([0.1, 0.3], 0)) / 2
-    assert float(r.stdout) == pytest.approx(want, rel=1e-14)
-
-
 def test_json_holding_probs_given_as_logits_is_refused(write) -> None:
     path = write("p.json", json.dumps({"probs": [0.2, 0.9], "labels": [0, 1]}))
     assert_input_error(run("bce", "--logits", path), "p.json", "--probs")
+
+
+def test_json_null_is_refused_with_its_row_not_read_as_nan(write) -> None:
+    path = write("n.json", json.dumps({"logits": [0.1, 0.2], "labels": [1, None]}))
+    assert_input_error(run("bce", "--logits", path), "n.json", "labels", "row 2: null")
+    rows = write("r.json", "[[0.1, null], [0.2, 0.3]]")
+    assert_input_error(
+        run("ce", "--logits", rows, "--labels", write("y.txt", "0\n1\n")), "r.json: row 1", "null"
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Usage errors and options that do not apply
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--ci", "-q"], "--ci is shown by the table, json and markdown formats, not -q"),
+        (["--ci", "--format", "csv"], "not --format csv"),
+        (["--seed", "3"], "--bootstrap and --seed apply to --ci and --baseline"),
+        (["--fail-above", "nan"], "--fail-above needs a number"),
+        (["--ci", "90"], "--ci"),
+        (["--delimiter", "ab"], "--delimiter must be one character"),
+    ],
+)
+def test_usage_errors_are_one_line(write, args: list[str], fragment: str) -> None:
+    path = write("p.csv", "logit,label\n0.5,1\n-1.0,0\n")
+    r = run("bce", "--logits", path, *args)
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("Error: "), r.stderr
+    assert fragment in r.stderr
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["ce", "--pos-weight", "5"], "--pos-weight is for bce and focal, not ce"),
+        (["ce", "--threshold", "0.9"], "--threshold is for bce and focal, not ce"),
+        (["focal", "--label-smoothing", "0.2"], "--label-smoothing is for bce and ce, not focal"),
+        (["focal", "--weight", "2"], "--weight is for bce and ce, not focal"),
+        (["focal", "--alpha", "nan"], "--alpha must be in [0, 1]"),
+    ],
+)
+def test_options_of_other_commands_are_refused(write, args: list[str], fragment: str) -> None:
+    path = write("p.csv", "a,b,label\n0.5,0.2,1\n-1.0,0.3,0\n")
+    cmd = args[0]
+    extra = ["--label-col", "3", "--score-cols", "1"] if cmd == "focal" else []
+    r = run(cmd, "--logits", path, *extra, *args[1:])
+    assert_input_error(r, fragment)
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--per-class", "-q"], "--per-class is shown by the table"),
+        (["--top", "3", "--format", "json"], "--top and --sort shape the table"),
+        (["--sort", "loss", "-q"], "--top and --sort shape the table"),
+    ],
+)
+def test_table_only_options_are_refused_elsewhere(write, args: list[str], fragment: str) -> None:
+    path = write("p.csv", "logit,label\n0.5,1\n-1.0,0\n")
+    r = run("bce", "--logits", path, *args)
+    assert r.exit_code == 2 and r.stdout == "" and fragment in r.stderr
 
 
 # ---------------------------------------------------------------------------------------
@@ -352,6 +364,24 @@ def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
     )
     assert p.stdout.splitlines()[0] == "index,label,prediction,loss"
     assert "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr
+
+
+def test_closed_pipe_exits_141_and_says_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "big.csv"
+    rng = np.random.default_rng(1)
+    np.savetxt(path, np.column_stack([rng.normal(size=100_000), rng.integers(0, 2, 100_000)]),
+               delimiter=",", header="logit,label", comments="", fmt="%.6f")  # fmt: skip
+    cmd = f"{sys.executable} -m losscli bce --logits {path} --format jsonl"
+    p = subprocess.run(
+        f"{cmd} | head -n 1; exit ${{PIPESTATUS[0]}}",
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert p.returncode == 141, p.stderr
+    assert p.stderr == ""
 
 
 def test_ctrl_c_exits_130_without_traceback() -> None:

@@ -23,7 +23,9 @@ from losscli.cli.output import Destination, ProgressBar
 from losscli.errors import LossInputError
 from losscli.options import Request
 
+MAX_RESAMPLES = 10_000  # losscli.stats.MAX_RESAMPLES (not imported: NumPy loads lazily)
 ROW_FORMATS = ("csv", "tsv", "jsonl")
+TABLE_PER_SAMPLE_ROWS = 1_000_000  # 8 MiB a kept array: the table's quantiles and histogram
 
 
 def _score_source(command: str, p: dict[str, Any]) -> tuple[str, tuple[str, ...]]:
@@ -70,7 +72,7 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         score_cols=p.get("score_cols"),
         label_cols=",".join(p["label_col"]) if p.get("label_col") else None,
         weight_col=p.get("sample_weight_col"),
-        classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") else None,
+        classes=[c.strip() for c in p["classes"].split(",")] if p.get("classes") is not None else None,
         options=_loss_options(command, kind, p),
         # the renderer may need them (json prints them, the table and markdown draw and
         # summarise them); the bootstrap resamples them, --plot draws them
@@ -78,6 +80,10 @@ def build_request(command: str, p: dict[str, Any], fmt: str) -> Request:
         or p.get("ci") is not None
         or len(paths) > 1
         or bool(p.get("plot")),
+        # the table alone wants them for its summary: not past TABLE_PER_SAMPLE_ROWS
+        per_sample_cap=TABLE_PER_SAMPLE_ROWS
+        if fmt == "table" and not p.get("ci") and len(paths) == 1 and not p.get("plot")
+        else None,
         top=p["top"] if fmt == "table" else None,
         sort=p["sort"],
         baseline_path=p.get("baseline"),
@@ -146,6 +152,11 @@ def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
         )
     if explicit & {"resamples", "seed"} and p.get("ci") is None and not p.get("baseline"):
         raise click.UsageError("--bootstrap and --seed apply to --ci and --baseline")
+    ci = p.get("ci")
+    if ci is not None and math.isnan(ci):  # click's range check lets NaN through
+        raise click.UsageError("--ci needs a level between 0 and 1, got nan")
+    if p["resamples"] > MAX_RESAMPLES:  # before any file is read
+        raise click.UsageError(f"--bootstrap {p['resamples']} is over the limit of {MAX_RESAMPLES} resamples")
     shown = "-q" if fmt == "quiet" else f"--format {fmt}"
     if ctx.get_parameter_source("fmt") == click.core.ParameterSource.ENVIRONMENT:
         shown += " (from LOSSCLI_FORMAT)"
@@ -160,6 +171,11 @@ def _check_run_options(p: dict[str, Any], fmt: str, models: int = 1) -> None:
             raise click.UsageError(f"{flag} is shown by the table, json and markdown formats, not {shown}")
     if explicit & {"top", "sort"} and fmt != "table":
         raise click.UsageError(f"--top and --sort shape the table, not {shown}")
+    for flag, key in (("--color", "color"), ("--pictures", "pictures")):
+        if p.get(key) is not None and fmt != "table":
+            raise click.UsageError(f"{flag} shapes the table, not {shown}")
+    if p.get("precision") is not None and fmt not in ("table", "markdown"):
+        raise click.UsageError(f"--precision rounds the table and markdown, not {shown} (full precision)")
     fail_above = p.get("fail_above")
     if fail_above is not None and math.isnan(fail_above):
         raise click.UsageError("--fail-above needs a number, got nan")
@@ -193,10 +209,13 @@ def _write_summary(res: Any, fmt: str, dest: Destination, p: dict[str, Any]) -> 
     renderer = RENDERERS[fmt]
     if renderer.streams_rows:
         return
-    if "is_tty" in renderer.options:
-        renderer.write(res, dest.stream, is_tty=not p.get("output") and sys.stdout.isatty())
-    else:
-        renderer.write(res, dest.stream)
+    given = {
+        "is_tty": dest.is_tty(),
+        "precision": p.get("precision"),
+        "color": p.get("color"),
+        "pictures": p.get("pictures"),
+    }
+    renderer.write(res, dest.stream, **{k: v for k, v in given.items() if k in renderer.options})
 
 
 def _warn(res: Any, fmt: str) -> None:
@@ -262,42 +281,8 @@ def _command(name: str, help_text: str, *, log_probs: bool) -> None:
     cli.command(name, no_args_is_help=True)(f)
 
 
-# --help text per command: one per loss of losscli.specs.LOSSES, then auto (a loss without
-# an entry here fails at import)
-HELP = {
-    "bce": """Sigmoid cross-entropy: binary (1 score column) or multi-label (K columns, K labels).
-
-    PyTorch's BCEWithLogitsLoss for --logits, BCELoss (log clamped at -100) for --probs.
-
-    \b
-    Examples:
-      losscli bce --logits preds.csv                  # label column found by name
-      losscli bce --probs p.npy --labels y.npy -q
-      losscli bce --logits ml.csv --label-col 4-6 --pos-weight 2 --format json
-    """,
-    "ce": """Softmax cross-entropy over K >= 2 classes (multiclass).
-
-    PyTorch's CrossEntropyLoss for --logits, NLLLoss for --log-probs, NLLLoss(log p) for
-    --probs. Labels are class indices, class names matching the score header, or K columns
-    of (soft) targets.
-
-    \b
-    Examples:
-      losscli ce --logits logits.csv                  # header cat,dog,bird,label
-      losscli ce --logits x.npy --labels y.npy --weight 1,2,0.5 --ignore-index -100
-      losscli ce --probs p.csv --label-smoothing 0.1 --convention keras -q
-    """,
-    "focal": """Sigmoid focal loss (torchvision's sigmoid_focal_loss), binary or multi-label.
-
-    loss = α_t·(1 - p_t)^γ·BCE, mean over all elements. --alpha defaults to 0.25
-    (negative: no α term); --gamma to 2. Under --convention keras, α applies only when given.
-
-    \b
-    Examples:
-      losscli focal --logits preds.csv
-      losscli focal --logits preds.csv --alpha -1 --gamma 0   # equals bce
-    """,
-    "auto": """Pick binary, multi-label or multiclass from the data, say why, and compute it.
+# --help of auto (each loss's own text is its LossSpec.help)
+AUTO_HELP = """Pick binary, multi-label or multiclass from the data, say why, and compute it.
 
     One score column: binary (bce). K >= 2 score columns and one label column of class
     indices or names: multiclass (ce). K score columns and K label columns: multiclass when
@@ -307,17 +292,16 @@ HELP = {
     Examples:
       losscli auto --logits preds.csv
       cat preds.jsonl | losscli auto --logits - --format json
-    """,
-}
+    """
 
 
 def _register() -> None:
     from losscli.specs import LOSSES
 
     for spec in LOSSES.values():
-        _command(spec.name, HELP[spec.name], log_probs="log_probs" in spec.inputs)
+        _command(spec.name, spec.help, log_probs="log_probs" in spec.inputs)
     # auto may pick ce, so it takes every score kind
-    _command("auto", HELP["auto"], log_probs=True)
+    _command("auto", AUTO_HELP, log_probs=True)
 
 
 _register()
@@ -340,9 +324,9 @@ def merge_command(parts: tuple[str, ...], **p: Any) -> None:
     """
     from losscli import merge, render
 
-    if len(set(parts)) != len(parts):
-        twice = next(path for path in parts if parts.count(path) > 1)
-        raise LossInputError(f"{twice} is named twice; each shard counts once")
+    if not all(parts):
+        raise LossInputError("merge: a part's path is empty (an unset shell variable?)")
+    merge.check_distinct(list(parts))
     docs = [merge.load_part(path) for path in parts]
     res = merge.combine(docs, list(parts))
     fmt = "quiet" if p["quiet"] else p["fmt"]

@@ -6,18 +6,20 @@ stderr; a closed stdout (``| head``) exits 141 quietly; Ctrl-C exits 130.
 
 from __future__ import annotations
 
-import contextlib
-import os
+import errno
 import sys
 from typing import Any
 
 import click
 
 from losscli import __version__
+from losscli.cli.output import silence_stdout
 from losscli.errors import LossInputError
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
+# a full disk, a file-size limit, a quota, a dead device: the output cannot be written
+WRITE_ERRNOS = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EIO)
 
 
 class InputError(click.ClickException):
@@ -40,7 +42,7 @@ class LossGroup(click.Group):
             raise InputError(str(e)) from None
         except BrokenPipeError:
             # click would turn EPIPE into exit 1, which means "a check failed" here
-            _silence_stdout()
+            silence_stdout()
             raise click.exceptions.Exit(EXIT_BROKEN_PIPE) from None
 
     def main(  # type: ignore[override]
@@ -72,13 +74,26 @@ class LossGroup(click.Group):
             click.echo("Interrupted.", err=True)
             code = EXIT_INTERRUPTED
         except BrokenPipeError:
-            _silence_stdout()
+            silence_stdout()
             code = EXIT_BROKEN_PIPE
+        except OSError as e:
+            if e.errno not in WRITE_ERRNOS:
+                raise
+            silence_stdout()  # --help or --version into /dev/full
+            click.echo(f"Error: standard output: cannot write ({e.strerror or e})", err=True)
+            code = EXIT_BAD_INPUT
         try:
-            sys.stdout.flush()
+            if sys.stdout is not None:
+                sys.stdout.flush()
         except BrokenPipeError:
-            _silence_stdout()
+            silence_stdout()
             code = EXIT_BROKEN_PIPE
+        except OSError as e:
+            if e.errno not in WRITE_ERRNOS:
+                raise
+            silence_stdout()
+            click.echo(f"Error: standard output: cannot write ({e.strerror or e})", err=True)
+            code = EXIT_BAD_INPUT
         sys.exit(code)
 
 
@@ -99,11 +114,3 @@ def cli() -> None:
     2 bad usage or bad input; 130 interrupted; 141 stdout closed early (| head).
     Environment: LOSSCLI_FORMAT, LOSSCLI_CONVENTION (flags win); LOSSCLI_READER=auto|numpy|arrow.
     """
-
-
-def _silence_stdout() -> None:
-    # the reader went away (`| head`): point stdout at /dev/null so the interpreter's final
-    # flush does not print a BrokenPipeError of its own
-    with contextlib.suppress(OSError, ValueError):  # no real file descriptor (tests)
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())

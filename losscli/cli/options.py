@@ -125,6 +125,22 @@ def output_options(f: Callable[..., Any], *, rows: bool = True) -> Callable[...,
         click.option(
             "--per-class", is_flag=True, help="Mean loss and count per class (per output for multi-label)."
         ),
+        click.option(
+            "--precision",
+            type=click.IntRange(0, 17),
+            metavar="N",
+            help="Decimals of the table's numbers (default 6); machine formats keep full precision.",
+        ),
+        click.option(
+            "--color/--no-color",
+            default=None,
+            help="Colour in the table (default: on a terminal; NO_COLOR, FORCE_COLOR honoured).",
+        ),
+        click.option(
+            "--pictures/--no-pictures",
+            default=None,
+            help="The loss histogram, reliability diagram and bars (default: on a terminal).",
+        ),
     ]
     return _apply(opts, f)
 

@@ -82,6 +82,25 @@ class Partial:
     baseline_per_sample: list[np.ndarray] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     calibration: CalibrationAccumulator | None = None
+    capped: bool = False  # per-sample values were dropped at the plan's per_sample_cap
+
+    def keep(
+        self, per_sample: np.ndarray, denom: np.ndarray, weights: np.ndarray | None, cap: int | None
+    ) -> None:
+        """Keep one chunk's per-sample values, unless that takes the rows past ``cap``."""
+        if self.capped:
+            return
+        if cap is not None and sum(map(len, self.per_sample)) + len(per_sample) > cap:
+            self.drop_per_sample()
+            return
+        self.per_sample.append(per_sample)
+        self.denom.append(denom)
+        if weights is not None:
+            self.weights.append(weights)
+
+    def drop_per_sample(self) -> None:
+        self.capped = True
+        self.per_sample, self.denom, self.weights = [], [], []
 
     def merge(self, other: Partial) -> None:
         """Fold in the partial of the rows that follow this one's."""
@@ -89,6 +108,8 @@ class Partial:
         if self.baseline is not None and other.baseline is not None:
             self.baseline.merge(other.baseline)
         self.top.merge(other.top)
+        if other.capped:
+            self.drop_per_sample()
         self.per_sample += other.per_sample
         self.denom += other.denom
         self.weights += other.weights

@@ -14,7 +14,7 @@ from losscli import columns, core
 from losscli.calibration import CalibrationAccumulator, probabilities
 from losscli.engines.partial import Partial, TopRows
 from losscli.errors import LossInputError
-from losscli.inputs import ChunkArrays, Inputs
+from losscli.inputs import Inputs
 from losscli.model import Meta, RowBlock
 from losscli.plan import Plan
 from losscli.readers import Chunk
@@ -89,8 +89,10 @@ def add_chunk(
             _calibrate(plan, part.calibration, a.x, t, r.valid)
         except LossInputError as e:
             raise inputs.locate(e, chunks) from None
-    if plan.req.keep_per_sample or a.baseline is not None:
-        _keep(part, r, a)
+    if a.baseline is not None:
+        part.keep(r.per_sample, r.denom, a.weights, None)
+    elif plan.req.keep_per_sample:
+        part.keep(r.per_sample, r.denom, a.weights, plan.req.per_sample_cap)
     block = RowBlock(
         np.arange(a.start_row, a.start_row + len(a.x), dtype=np.int64),
         r.per_sample,
@@ -118,10 +120,3 @@ def _calibrate(
     else:
         assert t.y is not None
         cal.add_multilabel(p, t.y)
-
-
-def _keep(part: Partial, r: core.ChunkResult, a: ChunkArrays) -> None:
-    part.per_sample.append(r.per_sample)
-    part.denom.append(r.denom)
-    if a.weights is not None:
-        part.weights.append(a.weights)

@@ -9,6 +9,7 @@ whatever n and k.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -20,6 +21,9 @@ from losscli.readers.base import Chunk, ReadOptions, rows_per_chunk
 from losscli.readers.nd import Shape, shape_of
 
 KINDS = {"U": "text", "S": "bytes", "c": "complex numbers", "M": "dates", "V": "records"}
+# bounds checked on the header, before anything is allocated (docs/limits.md)
+MAX_ROW_BYTES = 1 << 28  # one row of an array: a chunk holds at least one
+MAX_WHOLE_BYTES = 1 << 31  # an array that must be read whole (Fortran order from a stream, 0-d)
 
 
 def npy_error(name: str, e: Exception) -> LossInputError:
@@ -27,6 +31,16 @@ def npy_error(name: str, e: Exception) -> LossInputError:
     if "allow_pickle" in msg or "Object arrays" in msg or "Python objects" in msg:
         return LossInputError(f"{name}: holds Python objects (a pickle); refused, losscli never unpickles")
     return LossInputError(f"{name}: not a valid .npy/.npz file ({msg})")
+
+
+def as_text(arr: np.ndarray, name: str) -> np.ndarray:
+    """A str array from text (U) or byte strings (S); bytes must be UTF-8."""
+    if arr.dtype.kind == "S":
+        try:
+            return np.char.decode(arr, "utf-8")
+        except UnicodeDecodeError:
+            raise LossInputError(f"{name}: byte strings that are not UTF-8 text") from None
+    return arr.astype(str)
 
 
 def check_numbers(dtype: np.dtype, name: str, what: str) -> None:
@@ -65,13 +79,18 @@ class Rows:
     finish: Callable[[], None] = field(default=lambda: None)
 
 
-def mapped(arr: np.ndarray) -> Rows:
-    """Rows of an array already addressable (a memory map, or a small array in memory)."""
+def mapped(arr: np.ndarray, check: Callable[[], None] | None = None) -> Rows:
+    """Rows of an array already addressable (a memory map, or a small array in memory).
+    ``check`` runs before each block is copied out (a memory map checks that its file was
+    not truncated meanwhile: touching a page past the end would be a SIGBUS)."""
     pos = 0
 
     def take(m: int) -> np.ndarray:
         nonlocal pos
         pos += m
+        if check is not None:
+            check()
+            return np.array(arr[pos - m : pos])
         return arr[pos - m : pos]
 
     return Rows(arr.dtype, tuple(arr.shape), take)
@@ -102,7 +121,7 @@ def _eof(need: int, got: int) -> ValueError:
 def _read_exact(f: IO[bytes] | Any, n: int) -> bytes:
     parts, got = [], 0
     while got < n:
-        b = f.read(n - got)
+        b = f.read(min(n - got, 1 << 24))  # a short stream stops early: never ask for all of n
         if not b:
             break
         parts.append(b)
@@ -110,13 +129,63 @@ def _read_exact(f: IO[bytes] | Any, n: int) -> bytes:
     return b"".join(parts)
 
 
-def streamed(f: IO[bytes] | Any, name: str, fortran: Callable[[], np.ndarray] | None = None) -> Rows:
+def _unchanged(arr: np.ndarray, name: str) -> Callable[[], None] | None:
+    """For a memory map: a check that its file still holds every mapped byte."""
+    path = getattr(arr, "filename", None)
+    if path is None:
+        return None
+    end = int(getattr(arr, "offset", 0)) + arr.nbytes
+
+    def check() -> None:
+        try:
+            size = os.path.getsize(path)
+        except OSError as e:
+            raise LossInputError(f"{name}: cannot read it any more ({e.strerror or e})") from None
+        if size < end:
+            raise LossInputError(f"{name}: the file was truncated while it was being read")
+
+    return check
+
+
+def check_declared(
+    shape: tuple[int, ...], dtype: np.dtype, name: str, available: int | None, whole: bool
+) -> None:
+    """Refuse a header whose shape cannot be real before any memory is allocated for it:
+    more bytes than the file (or zip member) holds, a row over MAX_ROW_BYTES, or an array
+    read whole over MAX_WHOLE_BYTES."""
+    declared = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
+    what = f"the header declares shape {tuple(shape)} of {dtype} ({declared} bytes)"
+    if math.prod(d for d in shape if d) * max(dtype.itemsize, 1) >= 1 << 62:  # NumPy cannot even
+        raise LossInputError(f"{name}: {what}: no array can have that shape")  # describe it
+    if available is not None and declared > available:
+        raise LossInputError(f"{name}: {what} but only {available} bytes are there; truncated or corrupt")
+    row = math.prod(shape[1:]) * dtype.itemsize
+    if row > MAX_ROW_BYTES:
+        raise LossInputError(f"{name}: {what}: one row is over the {MAX_ROW_BYTES >> 20} MiB limit")
+    if whole and declared > MAX_WHOLE_BYTES:
+        raise LossInputError(
+            f"{name}: {what}, read whole here (text, or Fortran order from a stream), is over the "
+            f"{MAX_WHOLE_BYTES >> 30} GiB limit"
+        )
+
+
+def streamed(
+    f: IO[bytes] | Any,
+    name: str,
+    fortran: Callable[[], np.ndarray] | None = None,
+    available: int | None = None,
+) -> Rows:
     """Rows of the .npy array on stream ``f`` (at its magic bytes), read as they are taken.
     A Fortran-order array has no contiguous rows: ``fortran()`` opens it another way (a
-    memory map), else it is read whole."""
+    memory map), else it is read whole. ``available``: the most bytes the data can have
+    (a file's or zip member's size), None for a stream."""
     shape, fortran_order, dtype = read_header(f, name)
+    # read whole: Fortran order from a stream, a 0-d array, text (class names are taken at once)
+    whole = (fortran_order and fortran is None) or not shape or dtype.kind in "US"
+    check_declared(shape, dtype, name, available, whole)
     if fortran_order and fortran is not None:
-        return mapped(fortran())
+        arr = fortran()
+        return mapped(arr, check=_unchanged(arr, name))
     row_shape = shape[1:]
     row_bytes = math.prod(row_shape) * dtype.itemsize
 

@@ -27,6 +27,7 @@ from losscli.readers.base import (
     split_rows,
 )
 from losscli.readers.json_rows import from_rows
+from losscli.readers.jsontext import json_error, loads, read_json_bytes
 from losscli.readers.streams import (
     Peekable,
     SafeStream,
@@ -37,16 +38,9 @@ from losscli.readers.streams import (
     open_bytes,
 )
 
-MAX_JSON_BYTES = 1 << 31
-
 
 def _json_source(stream: SafeStream, name: str, fmt: str, opts: ReadOptions) -> Source:
-    data = stream.read(MAX_JSON_BYTES + 1)
-    if len(data) > MAX_JSON_BYTES:
-        raise LossInputError(
-            f"{name}: JSON input over 2 GiB is read whole; split it (losscli merge combines the "
-            "parts) or use CSV, which streams"
-        )
+    data = read_json_bytes(stream, name)
     hint = binary_hint(data[:10])
     if hint:
         raise LossInputError(f"{name}: {hint}")
@@ -57,19 +51,13 @@ def _json_source(stream: SafeStream, name: str, fmt: str, opts: ReadOptions) -> 
         raise LossInputError(f"{name}: empty input (no rows)")
     if fmt == "json":
         try:
-            doc = json.loads(text)
+            doc = loads(text)
         except (json.JSONDecodeError, RecursionError) as e:
             if isinstance(e, json.JSONDecodeError) and e.msg == "Extra data":  # JSON Lines
                 return _jsonl_source(text, name, opts)
-            raise _json_error(name, e) from None
+            raise json_error(name, e) from None
         return _from_document(doc, name, opts)
     return _jsonl_source(text, name, opts)
-
-
-def _json_error(name: str, e: Exception) -> LossInputError:
-    if isinstance(e, json.JSONDecodeError):
-        return LossInputError(f"{name}:{e.lineno}:{e.colno}: invalid JSON ({e.msg})")
-    return LossInputError(f"{name}: JSON nested too deeply")
 
 
 def read_json(path: str) -> object:
@@ -78,7 +66,7 @@ def read_json(path: str) -> object:
     name = display_name(path)
     raw = Peekable(open_bytes(path))
     try:
-        data = SafeStream(raw, name).read()
+        data = read_json_bytes(SafeStream(raw, name), name)
     finally:
         close_quietly(raw)
     if data.startswith(b"\xef\xbb\xbf"):
@@ -87,9 +75,9 @@ def read_json(path: str) -> object:
     if not text.strip():
         raise LossInputError(f"{name}: empty input")
     try:
-        return json.loads(text)
+        return loads(text)
     except (json.JSONDecodeError, RecursionError) as e:
-        raise _json_error(name, e) from None
+        raise json_error(name, e) from None
 
 
 def _jsonl_source(text: str, name: str, opts: ReadOptions) -> Source:
@@ -99,7 +87,7 @@ def _jsonl_source(text: str, name: str, opts: ReadOptions) -> Source:
         if not ln.strip():
             continue
         try:
-            items.append(json.loads(ln))
+            items.append(loads(ln))
         except json.JSONDecodeError as e:
             raise LossInputError(f"{name}:{i}:{e.colno}: invalid JSON ({e.msg})") from None
         except RecursionError:

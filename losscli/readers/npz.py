@@ -17,7 +17,17 @@ from typing import Any
 import numpy as np
 
 from losscli.errors import LossInputError
-from losscli.readers.arrays import Part, Rows, array_shape, chunks, mapped, npy_error, streamed
+from losscli.readers.arrays import (
+    MAX_WHOLE_BYTES,
+    Part,
+    Rows,
+    array_shape,
+    as_text,
+    chunks,
+    mapped,
+    npy_error,
+    streamed,
+)
 from losscli.readers.base import (
     EXTRA_SCORE_KEYS,
     LABEL_KEYS,
@@ -29,7 +39,7 @@ from losscli.readers.base import (
     Source,
     register,
 )
-from losscli.readers.streams import SafeStream
+from losscli.readers.streams import SafeStream, read_bounded
 
 
 def _zipfile() -> Any:
@@ -42,6 +52,8 @@ def _guarded(it: Iterator[Chunk], name: str) -> Iterator[Chunk]:
     """``it`` with a broken archive (bad CRC, corrupt deflate data) as an input error."""
     try:
         yield from it
+    except LossInputError:
+        raise
     except _zipfile().BadZipFile as e:
         raise LossInputError(f"{name}: not a valid .npz archive ({e})") from None
     except (ValueError, OSError, EOFError, zlib.error) as e:
@@ -50,7 +62,7 @@ def _guarded(it: Iterator[Chunk], name: str) -> Iterator[Chunk]:
 
 def _loaded(stream: SafeStream, name: str) -> dict[str, Rows]:
     """Not a zip by its first bytes: numpy decides what it is (and says why it is refused)."""
-    data = stream.read()
+    data = read_bounded(stream, name, MAX_WHOLE_BYTES, _too_big(name))
     try:
         loaded = np.load(io.BytesIO(data), allow_pickle=False)
         if not isinstance(loaded, np.lib.npyio.NpzFile):
@@ -70,13 +82,48 @@ def _members(zf: Any, name: str) -> dict[str, Rows]:
     out: dict[str, Rows] = {}
     try:
         for info in zf.infolist():
-            key = info.filename[:-4] if info.filename.endswith(".npy") else info.filename
-            out[key] = streamed(zf.open(info), name)
+            _check_member(info, name)
+            key = info.filename[:-4]
+            out[key] = streamed(zf.open(info), name, available=info.file_size)
+    except LossInputError:
+        raise
+    except (RuntimeError, NotImplementedError) as e:  # encrypted, or an unknown compression
+        raise LossInputError(f"{name}: cannot read the archive ({e})") from None
     except _zipfile().BadZipFile as e:
         raise LossInputError(f"{name}: not a valid .npz archive ({e})") from None
     except (ValueError, OSError, EOFError, zlib.error) as e:
         raise npy_error(name, e) from None
     return out
+
+
+def _too_big(name: str) -> LossInputError:
+    return LossInputError(
+        f"{name}: an .npz archive over {MAX_WHOLE_BYTES >> 30} GiB from a stream or compressed is "
+        "read whole; give it as a plain file"
+    )
+
+
+def _check_member(info: Any, name: str) -> None:
+    """An .npz member losscli can read: an unencrypted ``.npy`` array, stored or compressed
+    with a method this Python has."""
+    zipfile = _zipfile()
+    member = repr(info.filename)
+    if not info.filename.endswith(".npy"):
+        raise LossInputError(f"{name}: member {member} is not a .npy array; an .npz holds arrays only")
+    if info.flag_bits & 0x1:
+        raise LossInputError(f"{name}: member {member} is encrypted; losscli reads unencrypted archives")
+    methods = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
+    for mod, method in (("bz2", zipfile.ZIP_BZIP2), ("lzma", zipfile.ZIP_LZMA)):
+        try:
+            __import__(mod)
+            methods[method] = mod
+        except ImportError:
+            pass
+    if info.compress_type not in methods:
+        raise LossInputError(
+            f"{name}: member {member} uses compression method {info.compress_type}; "
+            f"readable: {', '.join(sorted(methods.values()))}"
+        )
 
 
 def _score_key(arrays: dict[str, Rows], name: str) -> str:
@@ -138,7 +185,7 @@ def _source(arrays: dict[str, Rows], name: str, opts: ReadOptions) -> Source:
 def _part(arr: Rows, n: int, per_item: int, name: str, what: str, opts: ReadOptions) -> Part:
     """A non-score member: a text column of class names, or numbers laid out like the scores."""
     if arr.dtype.kind in "US" and len(arr.shape) == 1 and arr.shape[0] == n and per_item == 1:
-        return Part(1, text=arr.take(n).astype(str))
+        return Part(1, text=as_text(arr.take(n), name))
     shape = array_shape(arr.dtype, arr.shape, name, what, opts)
     return Part(shape.width, arr, shape=shape)
 
@@ -157,7 +204,9 @@ def open_npz(stream: SafeStream, ctx: Context) -> Source:
     zipfile = _zipfile()
     try:
         if ctx.compressed or ctx.path == "-":
-            zf = zipfile.ZipFile(io.BytesIO(stream.read()))
+            zf = zipfile.ZipFile(
+                io.BytesIO(read_bounded(stream, ctx.name, MAX_WHOLE_BYTES, _too_big(ctx.name)))
+            )
         else:
             stream.close()
             zf = zipfile.ZipFile(ctx.path)

@@ -4,10 +4,12 @@ upcast one chunk at a time). An array is (n,) or (n, k) of numbers, or (n,) of c
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from losscli.errors import LossInputError
-from losscli.readers.arrays import Part, Rows, array_shape, chunks, npy_error, streamed
+from losscli.readers.arrays import Part, Rows, array_shape, as_text, chunks, npy_error, streamed
 from losscli.readers.base import Chunk, Context, Reader, ReadOptions, Source, register
 from losscli.readers.streams import SafeStream
 
@@ -19,6 +21,7 @@ def _open_npy(stream: SafeStream, path: str, name: str, compressed: bool) -> Row
     is memory-mapped from a plain file (and read whole from a stream)."""
     if compressed or path == "-":
         return streamed(stream, name)
+    size = os.path.getsize(path)
 
     def whole() -> np.ndarray:
         try:
@@ -26,7 +29,7 @@ def _open_npy(stream: SafeStream, path: str, name: str, compressed: bool) -> Row
         except (ValueError, OSError, EOFError) as e:
             raise npy_error(name, e) from None
 
-    return streamed(stream, name, fortran=whole)
+    return streamed(stream, name, fortran=whole, available=size)
 
 
 def _npy_source(stream: SafeStream, path: str, name: str, compressed: bool, opts: ReadOptions) -> Source:
@@ -39,7 +42,7 @@ def _npy_source(stream: SafeStream, path: str, name: str, compressed: bool, opts
     if rows.dtype.kind in "US" and len(rows.shape) == 1:  # class names, e.g. a labels file
         if rows.shape[0] == 0:
             raise LossInputError(f"{name}: empty array (no rows)")
-        text = np.char.strip(rows.take(rows.shape[0]).astype(str))
+        text = np.char.strip(as_text(rows.take(rows.shape[0]), name))
         chunk = Chunk(np.full((len(text), 1), np.nan), {0: text}, 0, None)
         return Source(name, 1, None, {0}, iter([chunk]), fmt="npy")
     shape = array_shape(rows.dtype, rows.shape, name, "the array", opts)

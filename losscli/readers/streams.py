@@ -74,7 +74,7 @@ class Peekable:
         return True
 
     def close(self) -> None:
-        if self.raw is not sys.stdin.buffer:
+        if sys.stdin is None or self.raw is not sys.stdin.buffer:
             self.raw.close()
 
 
@@ -282,3 +282,35 @@ def decode_utf8(data: bytes, name: str, first_line: int) -> str:
 
 def strip_bom(data: bytes) -> bytes:
     return data[3:] if data.startswith(BOM) else data
+
+
+def read_bounded(stream: SafeStream | Peekable, name: str, limit: int, too_big: LossInputError) -> bytes:
+    """All of ``stream`` (a format read whole: JSON, a stdin or compressed .npz), refused
+    with ``too_big`` as soon as it passes ``limit`` bytes: a plain file's size is checked
+    before anything is read, a stream's (decompressed) bytes are counted as they come."""
+    inner = stream.stream if isinstance(stream, SafeStream) else stream
+    plain = not (isinstance(stream, SafeStream) and stream.compressed)
+    size = _regular_size(inner.raw) if plain and isinstance(inner, Peekable) else None
+    if size is not None and size > limit:
+        raise too_big
+    blocks: list[bytes] = []
+    got = 0
+    while True:
+        block = stream.read(min(1 << 24, limit + 1 - got))
+        if not block:
+            return b"".join(blocks)
+        blocks.append(block)
+        got += len(block)
+        if got > limit:
+            raise too_big
+
+
+def _regular_size(f: object) -> int | None:
+    """The size of the regular file behind ``f``, else None (a pipe, a terminal)."""
+    import stat
+
+    try:
+        st = os.fstat(f.fileno())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None

@@ -20,9 +20,23 @@ from losscli.render.summary import notes, summary_dict, summary_pairs
 JSON_SLICE = 1 << 16  # per_sample values formatted at a time
 
 
+def finite(v: object) -> object:
+    """``v`` with every non-finite float replaced by None (JSON ``null``), through lists and
+    dicts: a value beyond float64 (a weight sum of 1e308 + 1e308) must not make the output
+    invalid JSON (or stop the writer)."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [finite(x) for x in v]
+    return v
+
+
 def render_json(res: Result, out: IO[str]) -> None:
     """The JSON object; ``per_sample`` is written in slices, never as one Python list."""
-    doc = summary_dict(res, with_per_sample=False)
+    doc = finite(summary_dict(res, with_per_sample=False))
+    assert isinstance(doc, dict)
     if res.per_sample is None:
         out.write(json.dumps(doc, allow_nan=False) + "\n")
         return

@@ -50,3 +50,31 @@ def histogram_lines(
         mark = "  ◀ mean" if j == min(at, len(counts) - 1) else ""
         out.append((label.rjust(max(map(len, labels))), bar(c / most, room), f"{shown[j]}{mark}"))
     return out
+
+
+def reliability_lines(
+    bins: list[dict[str, float]], width: int, numbers: Numbers
+) -> list[tuple[str, str, str]]:
+    """Rows of a reliability diagram as ``(bin, bar, note)`` text: per non-empty bin, a bar
+    of its accuracy with ``│`` where its mean confidence falls, so over-confidence shows as
+    the mark right of the bar's end. ``bins``: the calibration result's bins."""
+    labels = [f"{numbers.value(b['lo'])} – {numbers.value(b['hi'])}" for b in bins]
+    num = numbers
+    lw = max(map(len, labels), default=0)
+    # the full note where it fits; on a narrow terminal a shorter one, then the bar shrinks
+    for form in ("acc {a}  conf {c}  n {n}", "acc {a} conf {c}", "{a}/{c}"):
+        notes = [
+            form.format(a=num.value(b["accuracy"]), c=num.value(b["confidence"]), n=num.count(int(b["n"])))
+            for b in bins
+        ]
+        room = width - lw - max(map(len, notes), default=0) - len("    ")
+        if room >= 12:
+            break
+    room = max(room, 4)
+    out = []
+    for label, note, b in zip(labels, notes, bins, strict=True):
+        cells = list(bar(float(b["accuracy"]), room).ljust(room))
+        at = min(room - 1, int(float(b["confidence"]) * room))
+        cells[at] = "│"
+        out.append((label.rjust(lw), "".join(cells), note))
+    return out

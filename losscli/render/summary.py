@@ -45,7 +45,7 @@ def summary_dict(res: Result, with_per_sample: bool = True) -> dict[str, Any]:
         out["exact_match"] = s.exact_match
     if with_per_sample and res.per_sample is not None:
         out["per_sample"] = [finite_or_none(v) for v in res.per_sample.tolist()]
-    out["weight_sum"] = s.weight_sum
+    out["weight_sum"] = finite_or_none(s.weight_sum)
     out["clamped"] = s.clamped
     out["nonfinite"] = s.nonfinite
     if s.ignored:
@@ -206,4 +206,10 @@ def notes(res: Result) -> list[str]:
     if s.nonfinite:
         noun = "1 loss is" if s.nonfinite == 1 else f"{s.nonfinite} losses are"
         out.append(f"{noun} infinite (a probability of exactly 0 for the true class).")
+    cap = res.extra.get("per_sample_cap")
+    if cap:
+        out.append(
+            f"More than {cap:,} rows: the quantiles and the loss histogram are left out so that memory "
+            "stays flat (--format json or --plot keep every per-sample loss)."
+        )
     return out

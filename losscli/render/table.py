@@ -14,7 +14,7 @@ from losscli.model import Result
 from losscli.render.grid import Column, body_lines, cell_width, choose_columns
 from losscli.render.marks import paint
 from losscli.render.numbers import DEFAULT_PRECISION, FULL, Numbers
-from losscli.render.pictures import bar, histogram_lines
+from losscli.render.pictures import bar, histogram_lines, reliability_lines
 from losscli.render.summary import all_losses, notes, per_class, summary_pairs
 
 if TYPE_CHECKING:
@@ -67,7 +67,10 @@ def render_table(
         console.print(line, crop=False, soft_wrap=True)
     draw = is_tty if pictures is None else pictures
     if draw:
-        for line in histogram_text(res, wrap or PIPE_WIDTH, num):
+        for line in [
+            *histogram_text(res, wrap or PIPE_WIDTH, num),
+            *reliability_text(res, wrap or PIPE_WIDTH, num),
+        ]:
             console.print(line, crop=False, soft_wrap=True)
     if res.extra.get("per_class"):
         _print_natural_width(console, per_class_table(res, num, bars=draw))
@@ -241,5 +244,22 @@ def histogram_text(res: Result, width: int, numbers: Numbers) -> list[Text]:
         line = Text(f"{label}  │")
         line.append(drawn, style="cyan")
         line.append(f"  {count}")
+        lines.append(line)
+    return lines
+
+
+def reliability_text(res: Result, width: int, numbers: Numbers) -> list[Text]:
+    """With ``--calibration``: a reliability diagram, one bar of accuracy per bin with the
+    bin's mean confidence marked (a perfectly calibrated bin has its mark at the bar's end)."""
+    from rich.text import Text
+
+    cal = res.calibration
+    if cal is None or not cal["bins"]:
+        return []
+    lines = [Text("reliability (bar: accuracy, │: mean confidence)", style="bold")]
+    for label, drawn, note in reliability_lines(cal["bins"], min(width, 100), numbers):
+        line = Text(f"{label}  ")
+        line.append(drawn, style="magenta")
+        line.append(f"  {note}")
         lines.append(line)
     return lines

@@ -1,23 +1,19 @@
-"""Bootstrap intervals, --baseline comparison, CI exit codes, shard merging, Markdown output.
+"""Bootstrap intervals (``losscli.stats`` and ``--ci``), the ``--baseline`` comparison, the CI
+gates and their exit codes, and the Markdown summary that shows an interval and a verdict.
 
 Expected values come from statistics written here (the mean and variance of a bootstrap sum,
-Σa/Σb), from closed-form losses in plain Python (``ref_bce``), or from relations between two
-losscli runs (merging shards equals the whole file). No losscli output is hard-coded.
+Σa/Σb) or from closed-form losses in plain Python (``ref_bce``). No losscli output is
+hard-coded. Merging shards lives in test_merge.py.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
-import os
 import re
-import tempfile
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
-from hypothesis import strategies as st
 
 from losscli import stats
 from tests.conftest import assert_input_error, run, run_json
@@ -28,15 +24,6 @@ def ref_bce(x: float, y: float) -> float:
     return max(x, 0.0) - x * y + math.log1p(math.exp(-abs(x)))
 
 
-def ref_ce(row: list[float], t: int) -> float:
-    m = max(row)
-    return m + math.log(math.fsum(math.exp(v - m) for v in row)) - row[t]
-
-
-def close(a: float, b: float, rel: float = 1e-12, abs_: float = 0.0) -> bool:
-    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
-
-
 # ---------------------------------------------------------------------------------------
 # losscli.stats: bootstrap_ratio and resampled_sums
 
@@ -45,7 +32,7 @@ def _losses(n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).exponential(0.7, size=n)
 
 
-def test_same_seed_same_interval() -> None:
+def test_same_seed_gives_the_same_interval() -> None:
     a = _losses(300, 1)
     i1 = stats.bootstrap_ratio(a, None, resamples=500, seed=42)
     i2 = stats.bootstrap_ratio(a, None, resamples=500, seed=42)
@@ -53,7 +40,7 @@ def test_same_seed_same_interval() -> None:
     assert (i1.level, i1.resamples, i1.seed) == (stats.DEFAULT_LEVEL, 500, 42)
 
 
-def test_different_seeds_differ() -> None:
+def test_different_seeds_give_different_intervals() -> None:
     a = _losses(300, 1)
     i1 = stats.bootstrap_ratio(a, None, resamples=500, seed=1)
     i2 = stats.bootstrap_ratio(a, None, resamples=500, seed=2)
@@ -83,7 +70,7 @@ def test_higher_level_is_wider() -> None:
 
 
 @pytest.mark.parametrize("value", [0.5, 0.7, 3.0])
-def test_constant_loss_zero_width(value: float) -> None:
+def test_constant_loss_gives_a_zero_width_interval(value: float) -> None:
     a = np.full(200, value)
     iv = stats.bootstrap_ratio(a, None, resamples=300, seed=9)
     assert iv.low == pytest.approx(value, rel=1e-12)
@@ -126,7 +113,7 @@ def _check_moments(sums: np.ndarray, values: np.ndarray) -> None:
     assert float(np.var(sums)) == pytest.approx(n * var, rel=0.15)
 
 
-def test_resampled_sums_distribution_small() -> None:
+def test_resampled_sums_have_the_bootstrap_mean_and_variance() -> None:
     values = np.array([0.5, 1.0, 3.0, 7.0, 2.0, 0.0, 4.5])
     (sums,) = stats.resampled_sums([values], 20_000, seed=123)
     assert sums.shape == (20_000,)
@@ -135,7 +122,7 @@ def test_resampled_sums_distribution_small() -> None:
     assert sums.min() >= 0.0 and sums.max() <= 7.0 * len(values)
 
 
-def test_resampled_sums_distribution_across_blocks() -> None:
+def test_resampled_sums_draw_evenly_across_blocks() -> None:
     # more rows than one internal block: the rows of each block are drawn in the right
     # proportion (indicator of the first block) and uniformly within a block (indicator of
     # a few rows at the very end)
@@ -164,7 +151,7 @@ def _data(n: int, seed: int, sharp: float = 1.0) -> tuple[list[float], list[int]
     return xs, ys
 
 
-def test_cli_ci(write) -> None:
+def test_ci_is_reproducible_contains_the_mean_and_is_in_the_signature(write) -> None:
     xs, ys = _data(120, 1)
     p = _binary_file(write, "s.csv", xs, ys)
     d1 = run_json("bce", "--logits", p, "--ci")
@@ -187,18 +174,28 @@ def test_cli_ci(write) -> None:
 
 
 @pytest.mark.parametrize("bad", ["0", "-1"])
-def test_cli_bootstrap_must_be_positive(write, bad: str) -> None:
+def test_bootstrap_count_must_be_positive(write, bad: str) -> None:
     p = _binary_file(write, "s.csv", [0.5, -1.0], [1, 0])
     assert_input_error(
         run("bce", "--logits", p, "--ci", "--bootstrap", bad, "--format", "json"), "--bootstrap"
     )
 
 
+def test_infinite_mean_refuses_ci_and_is_null_in_json(write) -> None:
+    path = write("p.csv", "a,b,label\n0.0,1.0,0\n0.3,0.7,1\n")
+    assert_input_error(run("ce", "--probs", path, "--format", "json", "--ci"), "p.csv", "infinite")
+    r = run("ce", "--probs", path, "--format", "json")
+    assert r.exit_code == 0
+    out = json.loads(r.stdout)
+    assert out["mean"] is None and out["nonfinite"] == 1 and out["per_sample"][0] is None
+    assert "1 loss is infinite" in r.stderr and "p.csv" in r.stderr
+
+
 # ---------------------------------------------------------------------------------------
 # CLI: --baseline and --fail-if-worse
 
 
-def test_baseline_identical(write) -> None:
+def test_identical_baseline_gives_a_zero_delta(write) -> None:
     xs, ys = _data(80, 2)
     p = _binary_file(write, "new.csv", xs, ys)
     b = _binary_file(write, "old.csv", xs, ys)
@@ -210,7 +207,7 @@ def test_baseline_identical(write) -> None:
     assert doc["baseline"]["mean"] == doc["mean"]
 
 
-def test_baseline_worse_fails(write) -> None:
+def test_worse_than_baseline_fails_with_fail_if_worse(write) -> None:
     xs, ys = _data(200, 3, sharp=2.0)
     good = _binary_file(write, "good_baseline.csv", xs, ys)
     # the new model pushes every score towards the wrong label
@@ -230,7 +227,7 @@ def test_baseline_worse_fails(write) -> None:
     assert run("bce", "--logits", bad, "--baseline", good, "--format", "json").exit_code == 0
 
 
-def test_baseline_better_passes(write) -> None:
+def test_better_than_baseline_passes(write) -> None:
     xs, ys = _data(200, 4, sharp=0.5)
     old = _binary_file(write, "old.csv", xs, ys)
     better = [x + 3.0 * (2 * y - 1) for x, y in zip(xs, ys, strict=True)]
@@ -241,7 +238,7 @@ def test_baseline_better_passes(write) -> None:
     assert doc["baseline"]["delta"] < 0 and doc["baseline"]["delta_ci"][1] < 0
 
 
-def test_baseline_row_count_mismatch(write) -> None:
+def test_baseline_with_another_row_count_is_refused(write) -> None:
     xs, ys = _data(7, 5)
     p = _binary_file(write, "seven.csv", xs, ys)
     b = _binary_file(write, "five.csv", xs[:5], ys[:5])
@@ -255,11 +252,19 @@ def test_fail_if_worse_needs_baseline(write) -> None:
     assert_input_error(run("bce", "--logits", p, "--fail-if-worse"), "--baseline")
 
 
+def test_baseline_without_a_place_to_show_is_refused(write) -> None:
+    path = write("p.csv", "logit,label\n0.5,1\n-1.0,0\n")
+    r = run("bce", "--logits", path, "--baseline", path, "-q")
+    assert r.exit_code == 2 and "--baseline without --fail-if-worse" in r.stderr
+    ok = run("bce", "--logits", path, "--baseline", path, "--fail-if-worse", "-q")
+    assert ok.exit_code == 0
+
+
 # ---------------------------------------------------------------------------------------
 # CLI: --fail-above and bad input
 
 
-def test_fail_above_gate(write) -> None:
+def test_fail_above_exits_1_and_still_writes_the_output(write) -> None:
     xs, ys = _data(30, 6)
     p = _binary_file(write, "gate.csv", xs, ys)
     ref = math.fsum(ref_bce(x, y) for x, y in zip(xs, ys, strict=True)) / len(xs)
@@ -286,168 +291,13 @@ def test_bad_input_exits_2_even_with_gates(write) -> None:
 
 
 # ---------------------------------------------------------------------------------------
-# merge: shards of one data set combine into the whole
-
-CLASSES = ["cat", "dog", "bird"]
-
-
-@st.composite
-def merge_case(draw: st.DrawFn) -> dict[str, object]:
-    kind = draw(st.sampled_from(["binary", "multiclass"]))
-    n = draw(st.integers(2, 30))
-    weighted = draw(st.booleans())
-    ignore = kind == "multiclass" and draw(st.booleans())
-    per_class = draw(st.booleans())
-    val = st.floats(-8.0, 8.0, allow_nan=False)
-    rows = []
-    for _ in range(n):
-        w = draw(st.floats(0.1, 3.0)) if weighted else None
-        if kind == "binary":
-            rows.append(([draw(val)], draw(st.integers(0, 1)), w))
-        else:
-            t = draw(st.integers(0, 2))
-            if ignore and draw(st.integers(0, 3)) == 0:
-                t = -100
-            rows.append(([draw(val) for _ in range(3)], t, w))
-    cuts = sorted(draw(st.sets(st.integers(1, n - 1), min_size=1, max_size=min(3, n - 1))))
-    bounds = [0, *cuts, n]
-    parts = [rows[a:b] for a, b in itertools.pairwise(bounds)]
-    if ignore:
-        assume(all(any(t != -100 for _, t, _ in part) for part in parts))
-    return {
-        "kind": kind,
-        "weighted": weighted,
-        "ignore": ignore,
-        "per_class": per_class,
-        "rows": rows,
-        "parts": parts,
-    }
-
-
-def _shard_csv(kind: str, weighted: bool, rows: list) -> str:
-    head = (["x"] if kind == "binary" else list(CLASSES)) + ["label"] + (["w"] if weighted else [])
-    out = [",".join(head)]
-    for xs, t, w in rows:
-        fields = [repr(v) for v in xs] + [str(t)] + ([repr(w)] if weighted else [])
-        out.append(",".join(fields))
-    return "\n".join(out) + "\n"
-
-
-def _args(case: dict[str, object], path: str) -> list[str]:
-    args = ["bce" if case["kind"] == "binary" else "ce", "--logits", path]
-    if case["weighted"]:
-        args += ["--sample-weight-col", "w"]
-    if case["ignore"]:
-        args += ["--ignore-index", "-100"]
-    if case["per_class"]:
-        args.append("--per-class")
-    return args
-
-
-def _same_samples(a: list, b: list) -> None:
-    assert len(a) == len(b)
-    for u, v in zip(a, b, strict=True):
-        assert (u is None) == (v is None), (a, b)
-        if u is not None:
-            assert close(u, v, 1e-13), (u, v)
-
-
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(case=merge_case())
-def test_merge_equals_whole(case: dict[str, object]) -> None:
-    kind, weighted = str(case["kind"]), bool(case["weighted"])
-    with tempfile.TemporaryDirectory() as d:
-        whole_path = os.path.join(d, "whole.csv")
-        with open(whole_path, "w") as f:
-            f.write(_shard_csv(kind, weighted, case["rows"]))  # type: ignore[arg-type]
-        whole = run_json(*_args(case, whole_path))
-        part_jsons = []
-        for i, part in enumerate(case["parts"]):  # type: ignore[arg-type]
-            sp = os.path.join(d, f"part{i}.csv")
-            with open(sp, "w") as f:
-                f.write(_shard_csv(kind, weighted, part))
-            doc = run_json(*_args(case, sp))
-            jp = os.path.join(d, f"part{i}.json")
-            with open(jp, "w") as f:
-                json.dump(doc, f)
-            part_jsons.append(jp)
-        merged = run_json("merge", *part_jsons)
-        quiet = run("merge", *part_jsons, "-q")
-    assert merged["n"] == whole["n"]
-    for key in ("mean", "sum", "weight_sum"):
-        assert close(merged[key], whole[key], 1e-12), (key, merged[key], whole[key])
-    assert close(merged["accuracy"], whole["accuracy"], 1e-12, 1e-15)
-    assert merged["loss"] == whole["loss"] and merged["mode"] == whole["mode"]
-    assert merged["signature"] == whole["signature"]
-    _same_samples(merged["per_sample"], whole["per_sample"])
-    if case["per_class"]:
-        assert len(merged["per_class"]) == len(whole["per_class"])
-        for m, w in zip(merged["per_class"], whole["per_class"], strict=True):
-            assert m["class"] == w["class"] and m["n"] == w["n"]
-            assert (m["mean"] is None) == (w["mean"] is None)
-            if w["mean"] is not None:
-                assert close(m["mean"], w["mean"], 1e-12)
-    # and the whole agrees with the plain-Python reference
-    rows = case["rows"]
-    terms = []
-    for xs, t, w in rows:  # type: ignore[attr-defined]
-        if t == -100:
-            continue
-        loss = ref_bce(xs[0], t) if kind == "binary" else ref_ce(xs, t)
-        terms.append((w if weighted else 1.0, loss))
-    ref = math.fsum(w * v for w, v in terms) / math.fsum(w for w, _ in terms)
-    assert close(whole["mean"], ref, 1e-9, 1e-14)
-    # merge -q: the bare mean on one line
-    assert quiet.exit_code == 0, quiet.stderr
-    assert quiet.stdout.count("\n") == 1
-    assert close(float(quiet.stdout), whole["mean"], 1e-12)
-
-
-def _two_parts(write, *extra_b: str) -> tuple[str, str, dict]:
-    xs, ys = _data(10, 8)
-    a = _binary_file(write, "a.csv", xs[:6], ys[:6])
-    b = _binary_file(write, "b.csv", xs[6:], ys[6:])
-    ja = write("a.json", json.dumps(run_json("bce", "--logits", a)))
-    jb = write("b.json", json.dumps(run_json("bce", "--logits", b, *extra_b)))
-    ref = math.fsum(ref_bce(x, y) for x, y in zip(xs, ys, strict=True)) / len(xs)
-    return ja, jb, {"mean": ref}
-
-
-def test_merge_refuses_different_options(write) -> None:
-    ja, jb, _ = _two_parts(write, "--convention", "keras")
-    line = assert_input_error(run("merge", ja, jb, "--format", "json"), "convention")
-    assert "a.json" in line or "b.json" in line
-
-
-def test_merge_refuses_non_losscli_json(write) -> None:
-    ja, _, _ = _two_parts(write)
-    other = write("other.json", json.dumps({"accuracy": 0.9, "epochs": 3}))
-    assert_input_error(run("merge", ja, other), "other.json")
-    lst = write("list.json", "[1, 2, 3]")
-    assert_input_error(run("merge", lst, ja), "list.json")
-
-
-def test_merge_quiet_and_fail_above(write) -> None:
-    ja, jb, ref = _two_parts(write)
-    q = run("merge", ja, jb, "-q")
-    assert q.exit_code == 0, q.stderr
-    assert q.stdout.strip() == q.stdout.rstrip("\n") and "\n" not in q.stdout.rstrip("\n")
-    assert float(q.stdout) == pytest.approx(ref["mean"], rel=1e-12)
-    fail = run("merge", ja, jb, "--fail-above", repr(ref["mean"] * 0.5), "--format", "json")
-    assert fail.exit_code == 1, fail.stderr
-    assert json.loads(fail.stdout)["mean"] == pytest.approx(ref["mean"], rel=1e-12)
-    assert "fail-above" in fail.stderr
-    ok = run("merge", ja, jb, "--fail-above", repr(ref["mean"] * 2.0), "-q")
-    assert ok.exit_code == 0, ok.stderr
-
-
-# ---------------------------------------------------------------------------------------
 # Markdown summary with --ci and --baseline
+
 
 CELL_SPLIT = re.compile(r"(?<!\\)\|")
 
 
-def test_markdown_summary(write) -> None:
+def test_markdown_summary_shows_interval_baseline_and_verdict(write) -> None:
     xs, ys = [2.0, -1.5, 0.25, -0.5, 1.0], [1, 0, 1, 1, 0]
     base = [0.5, -0.5, 0.0, 0.5, -0.5]
     p = _binary_file(write, "model.csv", xs, ys)
@@ -489,3 +339,15 @@ def test_markdown_summary(write) -> None:
     assert sig.startswith("bce|mode:binary|input:logits|convention:torch")
     for part in ("ci:", "bootstrap:200", "seed:"):
         assert part in sig, sig
+
+
+def test_weights_near_the_float64_limit_give_the_same_interval(write) -> None:
+    """Σ s·l / Σ s·d is unchanged by a common factor in the weights: 1e308 weights must
+    give the interval of unit weights, not an overflow."""
+    rows = "".join(f"{x},{y},{{w}}\n" for x, y in [(0.5, 1), (-1, 0), (2, 1), (0.3, 0), (-2, 1)])
+    unit = write("u.csv", "logit,label,w\n" + rows.format(w=1))
+    huge = write("h.csv", "logit,label,w\n" + rows.replace("{w}", "1e308"))
+    a = run_json("bce", "--logits", unit, "--sample-weight-col", "w", "--ci")
+    b = run_json("bce", "--logits", huge, "--sample-weight-col", "w", "--ci")
+    assert a["ci"] == pytest.approx(b["ci"], rel=1e-12)
+    assert a["mean"] == pytest.approx(b["mean"], rel=1e-12)
