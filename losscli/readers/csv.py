@@ -8,7 +8,6 @@ by NumPy's C parser, with a line-by-line pass only to locate an error.
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import warnings
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import numpy as np
 from losscli.errors import LossInputError
 from losscli.readers.base import HEADER_LABEL_NAMES, Chunk, Context, Reader, Source, register
 from losscli.readers.streams import SafeStream, binary_hint, decode_utf8
+from losscli.readers.textparse import load_floats
 
 SAMPLE_ROWS = 1000  # rows of the first block used to decide header and column kinds
 SAMPLE_BYTES = 16 << 20  # ... or fewer rows when they are this long (very wide files)
@@ -304,7 +304,7 @@ class _CsvParser:
         self.name, self.ncols, self.delim, self.text_cols = name, ncols, delim, text_cols
 
     def parse(self, text: str, first_line: int, start_row: int) -> Chunk | None:
-        if not text.strip():
+        if not text or text.isspace():  # (no stripped copy of the block)
             return None
         nlines = text.count("\n") + (0 if text.endswith("\n") else 1)
         try:
@@ -327,7 +327,7 @@ class _CsvParser:
     def _fast(self, text: str) -> tuple[np.ndarray, dict[int, np.ndarray]]:
         kw = {"delimiter": self.delim, "ndmin": 2, "comments": None, "quotechar": '"'}
         if not self.text_cols:
-            return np.loadtxt(io.StringIO(text), dtype=np.float64, **kw), {}  # type: ignore[call-overload]
+            return load_floats(text, self.delim), {}
         # Text columns: numbers and text parsed apart (a str array of the whole table would be
         # as wide as its longest field). usecols ignores extra fields, so the field count of
         # every line is checked here; quoted fields go to the exact line-by-line pass.
